@@ -1,0 +1,13 @@
+/**
+ * driftwatch's statistics library: `require('driftwatch/detectors')`.
+ * Pure TypeScript, no I/O: two-sample tests, distances, sequential drift detectors and sketches.
+ */
+export { DriftwatchError, isDriftwatchError } from './errors';
+
+// --- two-sample tests ---
+
+// --- distances ---
+
+// --- sequential detectors ---
+
+// --- sketches and windows ---

@@ -1,0 +1,28 @@
+// Two projects: unit tests run in parallel and in-process; integration tests share one real
+// Kafka broker and one real Redis (started once by the global setup) and run serially.
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }];
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+      transform: { '^.+\\.ts$': tsJest },
+      testEnvironment: 'node',
+    },
+    {
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      // A project's global setup runs only when one of its tests is selected, so unit-only runs
+      // never start a broker.
+      globalSetup: '<rootDir>/test/harness/global-setup.ts',
+      globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
+      transform: { '^.+\\.ts$': tsJest },
+      testEnvironment: 'node',
+      // Every integration test talks to the same broker and Redis: one at a time.
+      maxWorkers: 1,
+      testTimeout: 180000,
+    },
+  ],
+};
