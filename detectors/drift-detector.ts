@@ -215,9 +215,10 @@ export function snapshotBoolean(rec: Record<string, unknown>, detector: string, 
 }
 
 /**
- * Encodes a number for a JSON snapshot: finite numbers stay numbers, ±Infinity become the strings
- * `"Infinity"` / `"-Infinity"` (JSON has no infinities; `JSON.stringify` would write `null`).
- * {@link decodeNumber} reverses it.
+ * Encodes a number for a JSON snapshot: finite numbers stay numbers, ±Infinity and NaN become the
+ * strings `"Infinity"` / `"-Infinity"` / `"NaN"` (JSON has neither; `JSON.stringify` would write
+ * `null`). A running sum can overflow to ±Infinity (and then NaN) even though every input was
+ * finite, and a snapshot must still restore that state exactly. {@link decodeNumber} reverses it.
  *
  * @example
  * ```ts
@@ -227,12 +228,13 @@ export function snapshotBoolean(rec: Record<string, unknown>, detector: string, 
 export function encodeNumber(v: number): number | string {
   if (v === Number.POSITIVE_INFINITY) return 'Infinity';
   if (v === Number.NEGATIVE_INFINITY) return '-Infinity';
+  if (Number.isNaN(v)) return 'NaN';
   return v;
 }
 
 /**
  * Decodes a value written by {@link encodeNumber}; throws `DRIFTWATCH_INVALID_SNAPSHOT` on
- * anything else (NaN included).
+ * anything else (a raw NaN or `null` included).
  *
  * @example
  * ```ts
@@ -240,11 +242,23 @@ export function encodeNumber(v: number): number | string {
  * ```
  */
 export function decodeNumber(rec: Record<string, unknown>, detector: string, field: string): number {
-  const v = rec[field];
+  return decodeValue(rec[field], detector, field);
+}
+
+/**
+ * Like {@link decodeNumber} for a value already taken out of its record (array elements).
+ *
+ * @example
+ * ```ts
+ * console.log(decodeValue('NaN', 'ADWIN', 'variances[0]')); // NaN
+ * ```
+ */
+export function decodeValue(v: unknown, detector: string, field: string): number {
   if (v === 'Infinity') return Number.POSITIVE_INFINITY;
   if (v === '-Infinity') return Number.NEGATIVE_INFINITY;
+  if (v === 'NaN') return Number.NaN;
   if (typeof v !== 'number' || Number.isNaN(v)) {
-    throw snapshotError(detector, `field ${field} must be a number, "Infinity" or "-Infinity"`);
+    throw snapshotError(detector, `field ${field} must be a number, "Infinity", "-Infinity" or "NaN"`);
   }
   return v;
 }

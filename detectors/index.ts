@@ -9,5 +9,7 @@ export { DriftwatchError, isDriftwatchError } from './errors';
 // --- distances ---
 
 // --- sequential detectors ---
+export type { DriftDetector, DetectorSnapshotHeader } from './drift-detector';
+export { ADWIN, type ADWINOptions, type ADWINSnapshot } from './adwin';
 
 // --- sketches and windows ---

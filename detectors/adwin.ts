@@ -1,0 +1,392 @@
+/**
+ * ADWIN (ADaptive WINdowing, Bifet & Gavaldà 2007), bit-for-bit compatible with River 0.26.1's
+ * `river.drift.ADWIN` (its Rust `AdaptiveWindowing`): same bucket merges, same floating-point
+ * operation order, the same cut test every `clock` updates once the window is longer than
+ * `gracePeriod`, and the same self-reset at the start of the update after a drift.
+ */
+import { AdwinBucketList } from './adwin-bucket-list';
+import {
+  assertFiniteInput,
+  checkNumberOption,
+  decodeNumber,
+  decodeValue,
+  encodeNumber,
+  readSnapshotHeader,
+  snapshotBoolean,
+  snapshotError,
+  snapshotNumber,
+  type DriftDetector,
+} from './drift-detector';
+
+/** Options of {@link ADWIN}; names and defaults are River's (camelCased). */
+export interface ADWINOptions {
+  /** Significance δ of the cut test, in (0, 1). Default 0.002. */
+  delta?: number;
+  /** Check for a cut every `clock` updates (integer ≥ 1). Default 32. */
+  clock?: number;
+  /** Buckets of each size kept before two are merged (integer ≥ 1). Default 5. */
+  maxBuckets?: number;
+  /** Smallest sub-window length considered by the cut test (integer ≥ 0). Default 5. */
+  minWindowLength?: number;
+  /** No cut test until the window holds more than this many values (integer ≥ 0). Default 10. */
+  gracePeriod?: number;
+}
+
+/** JSON snapshot of an {@link ADWIN} (see `toJSON`). Numbers that may overflow are encoded. */
+export interface ADWINSnapshot {
+  readonly type: 'ADWIN';
+  readonly version: 1;
+  readonly options: Required<ADWINOptions>;
+  readonly driftDetected: boolean;
+  readonly width: number;
+  readonly total: number | string;
+  readonly variance: number | string;
+  /** Updates since the last cut check, modulo `clock`. */
+  readonly tick: number;
+  readonly nDetections: number;
+  /** Per level (level 0 first), the bucket totals, oldest first. */
+  readonly totals: (number | string)[][];
+  /** Per level, the bucket sums of squared deviations, oldest first. */
+  readonly variances: (number | string)[][];
+}
+
+const NAME = 'ADWIN';
+
+/**
+ * Adaptive-window drift detector for numeric streams (River-compatible).
+ *
+ * Keeps a window of recent values in an exponential histogram; every `clock` updates it compares
+ * the means of every split of the window into an older and a newer part and drops old buckets while
+ * the difference exceeds the Hoeffding-style bound ε(δ). A drift is flagged for the update on which
+ * the window was cut; the next `update` starts a fresh window (River's semantics).
+ *
+ * @example
+ * ```ts
+ * const adwin = new ADWIN();
+ * for (let i = 0; i < 2000; i++) {
+ *   adwin.update(i < 1000 ? i % 2 : 4 + (i % 4));
+ *   if (adwin.driftDetected) console.log(`drift at ${i}, width ${adwin.width}`);
+ * }
+ * // drift at 1023, width 32  (one line per detected change)
+ * ```
+ */
+export class ADWIN implements DriftDetector<ADWINSnapshot> {
+  /** Significance δ of the cut test. */
+  readonly delta: number;
+  /** Cut test period, in updates. */
+  readonly clock: number;
+  /** Buckets of each size kept before a merge. */
+  readonly maxBuckets: number;
+  /** Smallest sub-window considered by the cut test. */
+  readonly minWindowLength: number;
+  /** Window length below which no cut test runs. */
+  readonly gracePeriod: number;
+
+  private readonly buckets: AdwinBucketList;
+  private _width = 0;
+  private _total = 0;
+  private _variance = 0;
+  private _tick = 0;
+  private _nDetections = 0;
+  private _drift = false;
+
+  constructor(options: ADWINOptions = {}) {
+    this.delta = checkNumberOption(NAME, 'delta', options.delta ?? 0.002, {
+      min: 0,
+      max: 1,
+      minExclusive: true,
+      maxExclusive: true,
+    });
+    this.clock = checkNumberOption(NAME, 'clock', options.clock ?? 32, { min: 1, integer: true });
+    this.maxBuckets = checkNumberOption(NAME, 'maxBuckets', options.maxBuckets ?? 5, {
+      min: 1,
+      max: 1000,
+      integer: true,
+    });
+    this.minWindowLength = checkNumberOption(NAME, 'minWindowLength', options.minWindowLength ?? 5, {
+      min: 0,
+      integer: true,
+    });
+    this.gracePeriod = checkNumberOption(NAME, 'gracePeriod', options.gracePeriod ?? 10, {
+      min: 0,
+      integer: true,
+    });
+    this.buckets = new AdwinBucketList(this.maxBuckets);
+  }
+
+  /** True when the last update cut the window (a change was detected). */
+  get driftDetected(): boolean {
+    return this._drift;
+  }
+
+  /** ADWIN has no warning zone: always false. */
+  get warningDetected(): boolean {
+    return false;
+  }
+
+  /** Number of values in the current window. */
+  get width(): number {
+    return this._width;
+  }
+
+  /** Sum of the values in the window. */
+  get total(): number {
+    return this._total;
+  }
+
+  /** Mean of the window (0 when empty), River's `estimation`. */
+  get estimation(): number {
+    return this._width === 0 ? 0 : this._total / this._width;
+  }
+
+  /**
+   * River's `variance`: the sum of squared deviations from the window mean (not divided by the
+   * width, despite River's docstring). {@link varianceInWindow} is the per-value variance.
+   */
+  get variance(): number {
+    return this._variance;
+  }
+
+  /** `variance / width`, River's `variance_in_window` (NaN when the window is empty). */
+  get varianceInWindow(): number {
+    return this._variance / this._width;
+  }
+
+  /**
+   * Detections counted by the current window, as River's `n_detections`: the self-reset after a
+   * drift starts it again from 0, so it is 1 exactly when `driftDetected` is true.
+   */
+  get nDetections(): number {
+    return this._nDetections;
+  }
+
+  /** Adds one value and runs the periodic cut test. Throws `DRIFTWATCH_INVALID_INPUT` on NaN/±Infinity. */
+  update(x: number): this {
+    assertFiniteInput(x, NAME);
+    if (this._drift) this.reset();
+    this.insert(x);
+    this._drift = this.detectChange();
+    return this;
+  }
+
+  /** Empties the window (same options), like a new instance. */
+  reset(): void {
+    this.buckets.clear();
+    this._width = 0;
+    this._total = 0;
+    this._variance = 0;
+    this._tick = 0;
+    this._nDetections = 0;
+    this._drift = false;
+  }
+
+  private insert(value: number): void {
+    this.buckets.push(0, value, 0);
+    // Streaming variance update; operation order as River so the doubles match exactly.
+    this._width += 1;
+    let inc = 0;
+    if (this._width > 1) {
+      const d = value - this._total / (this._width - 1);
+      inc = ((this._width - 1) * d * d) / this._width;
+    }
+    this._variance += inc;
+    this._total += value;
+    this.compress();
+  }
+
+  private compress(): void {
+    const b = this.buckets;
+    const full = this.maxBuckets + 1;
+    for (let level = 0; ; level++) {
+      if (b.count[level] !== full) return;
+      const n1 = 2 ** level;
+      const s0 = b.slot(level, 0);
+      const s1 = b.slot(level, 1);
+      const t0 = b.totals[s0] as number;
+      const t1 = b.totals[s1] as number;
+      const mu1 = t0 / n1;
+      const mu2 = t1 / n1;
+      const temp = n1 * 0.5 * (mu1 - mu2) * (mu1 - mu2);
+      const v12 = (b.variances[s0] as number) + (b.variances[s1] as number) + temp;
+      b.push(level + 1, t0 + t1, v12);
+      b.dropOldest(level, 2);
+      if ((b.count[level + 1] as number) <= this.maxBuckets) return;
+    }
+  }
+
+  /** Removes the oldest bucket from the window (River's `delete_element`). */
+  private deleteOldest(): void {
+    const b = this.buckets;
+    const last = b.nLevels - 1;
+    const n = 2 ** last;
+    const s = b.slot(last, 0);
+    const u = b.totals[s] as number;
+    const v = b.variances[s] as number;
+    const mu = u / n;
+    this._width -= n;
+    this._total -= u;
+    const muWindow = this._total / this._width;
+    const inc = v + (n * this._width * (mu - muWindow) * (mu - muWindow)) / (n + this._width);
+    this._variance -= inc;
+    b.dropOldest(last, 1);
+  }
+
+  private detectChange(): boolean {
+    // River checks `tick % clock == 0` on a tick that counts every update since the last reset;
+    // keeping only the phase gives the same schedule without a division per update.
+    let tick = this._tick + 1;
+    if (tick === this.clock) tick = 0;
+    this._tick = tick;
+    if (tick !== 0 || !(this._width > this.gracePeriod)) return false;
+
+    const b = this.buckets;
+    const cap = b.capacity;
+    const mwl = this.minWindowLength;
+    let change = false;
+    let reduce = true;
+    while (reduce) {
+      reduce = false;
+      const width = this._width;
+      // Constant for the whole pass (a cut ends the pass): hoisted out of the per-split test.
+      // Same expressions as River's evaluate_cut, so the values are identical.
+      const deltaPrime = Math.log((2 * Math.log(width)) / this.delta);
+      const varPerWidth = this._variance / width;
+      const linear = (2 / 3) * deltaPrime;
+      let n0 = 0;
+      let n1 = width;
+      let u0 = 0;
+      let u1 = this._total;
+      outer: for (let level = b.nLevels - 1; level >= 0; level--) {
+        const size = 2 ** level;
+        const count = b.count[level] as number;
+        const base = level * cap;
+        let j = b.head[level] as number;
+        for (let k = 0; k < count; k++) {
+          n0 += size;
+          n1 -= size;
+          const t = b.totals[base + j] as number;
+          if (++j === cap) j = 0;
+          u0 += t;
+          u1 -= t;
+          // The newest value is never a split point (River's exit_flag).
+          if (level === 0 && k === count - 1) break outer;
+          if (n1 >= mwl && n0 >= mwl) {
+            const deltaMean = u0 / n0 - u1 / n1;
+            const mRecip = 1 / (n0 - mwl + 1) + 1 / (n1 - mwl + 1);
+            const epsilon = Math.sqrt(2 * mRecip * varPerWidth * deltaPrime) + linear * mRecip;
+            if (Math.abs(deltaMean) > epsilon) {
+              reduce = true;
+              change = true;
+              if (this._width > 0) {
+                this.deleteOldest();
+                break outer;
+              }
+            }
+          }
+        }
+      }
+    }
+    if (change) this._nDetections += 1;
+    return change;
+  }
+
+  /**
+   * A JSON-safe snapshot of the whole state (options, window statistics, buckets).
+   * `ADWIN.fromJSON(JSON.parse(JSON.stringify(a.toJSON())))` continues exactly like `a`.
+   */
+  toJSON(): ADWINSnapshot {
+    const b = this.buckets;
+    const totals: (number | string)[][] = [];
+    const variances: (number | string)[][] = [];
+    for (let level = 0; level < b.nLevels; level++) {
+      const t: (number | string)[] = [];
+      const v: (number | string)[] = [];
+      for (let k = 0; k < (b.count[level] as number); k++) {
+        t.push(encodeNumber(b.totalAt(level, k)));
+        v.push(encodeNumber(b.varianceAt(level, k)));
+      }
+      totals.push(t);
+      variances.push(v);
+    }
+    return {
+      type: NAME,
+      version: 1,
+      options: {
+        delta: this.delta,
+        clock: this.clock,
+        maxBuckets: this.maxBuckets,
+        minWindowLength: this.minWindowLength,
+        gracePeriod: this.gracePeriod,
+      },
+      driftDetected: this._drift,
+      width: this._width,
+      total: encodeNumber(this._total),
+      variance: encodeNumber(this._variance),
+      tick: this._tick,
+      nDetections: this._nDetections,
+      totals,
+      variances,
+    };
+  }
+
+  /**
+   * Restores a detector from {@link ADWIN.toJSON} output, validating it first
+   * (`DRIFTWATCH_INVALID_SNAPSHOT` when malformed, `DRIFTWATCH_INVALID_PARAMETER` for bad options).
+   *
+   * @example
+   * ```ts
+   * const a = new ADWIN();
+   * for (let i = 0; i < 100; i++) a.update(i % 3);
+   * const b = ADWIN.fromJSON(JSON.parse(JSON.stringify(a)));
+   * console.log(b.width === a.width && b.estimation === a.estimation); // true
+   * ```
+   */
+  static fromJSON(json: unknown): ADWIN {
+    const rec = readSnapshotHeader(json, NAME, 1);
+    const opts = rec.options;
+    if (typeof opts !== 'object' || opts === null) throw snapshotError(NAME, 'field options must be an object');
+    const a = new ADWIN(opts as ADWINOptions);
+    const { totals, variances } = rec;
+    if (!Array.isArray(totals) || !Array.isArray(variances) || totals.length === 0 || totals.length !== variances.length) {
+      throw snapshotError(NAME, 'fields totals and variances must be non-empty arrays of equal length');
+    }
+    let width = 0;
+    for (let level = 0; level < totals.length; level++) {
+      const t: unknown = totals[level];
+      const v: unknown = variances[level];
+      if (!Array.isArray(t) || !Array.isArray(v) || t.length !== v.length || t.length > a.maxBuckets) {
+        throw snapshotError(NAME, `level ${level} must hold at most ${a.maxBuckets} buckets in both arrays`);
+      }
+      if (level > 0 && level === totals.length - 1 && t.length === 0) {
+        throw snapshotError(NAME, 'the last level must not be empty');
+      }
+      for (let k = 0; k < t.length; k++) {
+        a.buckets.push(
+          level,
+          decodeValue(t[k], NAME, `totals[${level}][${k}]`),
+          decodeValue(v[k], NAME, `variances[${level}][${k}]`),
+        );
+      }
+      width += t.length * 2 ** level;
+    }
+    a.buckets.nLevels = totals.length;
+    if (snapshotNumber(rec, NAME, 'width') !== width) {
+      throw snapshotError(NAME, `width must equal the number of values held by the buckets (${width})`);
+    }
+    const tick = snapshotNumber(rec, NAME, 'tick');
+    if (!Number.isInteger(tick) || tick < 0 || tick >= a.clock) {
+      throw snapshotError(NAME, `tick must be an integer in [0, ${a.clock - 1}]`);
+    }
+    const nDetections = snapshotNumber(rec, NAME, 'nDetections');
+    if (!Number.isInteger(nDetections) || nDetections < 0) {
+      throw snapshotError(NAME, 'nDetections must be a non-negative integer');
+    }
+    a._width = width;
+    a._total = decodeNumber(rec, NAME, 'total');
+    a._variance = decodeNumber(rec, NAME, 'variance');
+    a._tick = tick;
+    a._nDetections = nDetections;
+    a._drift = snapshotBoolean(rec, NAME, 'driftDetected');
+    return a;
+  }
+}
