@@ -11,5 +11,9 @@ export { DriftwatchError, isDriftwatchError } from './errors';
 // --- sequential detectors ---
 export type { DriftDetector, DetectorSnapshotHeader } from './drift-detector';
 export { ADWIN, type ADWINOptions, type ADWINSnapshot } from './adwin';
+export { PageHinkley, type PageHinkleyOptions, type PageHinkleyMode, type PageHinkleySnapshot } from './page-hinkley';
+export { CUSUM, type CusumOptions, type CusumMode, type CusumResolvedOptions, type CusumSnapshot } from './cusum';
+export { KSWIN, type KswinOptions, type KswinResolvedOptions, type KswinSnapshot } from './kswin';
+export { PythonRandom, type PythonRandomState } from './python-random';
 
 // --- sketches and windows ---
