@@ -5,6 +5,14 @@
 export { DriftwatchError, isDriftwatchError } from './errors';
 
 // --- two-sample tests ---
+export { chiSquareTest, type ChiSquareTestOptions, type ChiSquareTestResult } from './chi-square-test';
+export { chiSquareGoodnessOfFit, type ChiSquareGoodnessOfFitOptions, type ChiSquareGoodnessOfFitResult } from './chi-square-goodness-of-fit';
+export { welchTTest, type WelchTTestOptions, type WelchTTestResult } from './welch-t-test';
+export { twoProportionZTest, type TwoProportionZTestOptions, type TwoProportionZTestResult } from './two-proportion-z-test';
+export { fisherExactTest, type FisherExactTestOptions, type FisherExactTestResult } from './fisher-exact-test';
+export { POWER_DIVERGENCE_LAMBDAS, type PowerDivergenceLambda } from './power-divergence';
+export type { Alternative, NumericSample } from './test-inputs';
+export * as specialFunctions from './special-functions';
 
 // --- distances ---
 
