@@ -25,3 +25,4 @@ export { KSWIN, type KswinOptions, type KswinResolvedOptions, type KswinSnapshot
 export { PythonRandom, type PythonRandomState } from './python-random';
 
 // --- sketches and windows ---
+export { KllSketch, type KllSketchOptions, type KllSketchSnapshot } from './kll-sketch';
