@@ -19,6 +19,10 @@ export * as specialFunctions from './special-functions';
 // --- sequential detectors ---
 export type { DriftDetector, DetectorSnapshotHeader } from './drift-detector';
 export { ADWIN, type ADWINOptions, type ADWINSnapshot } from './adwin';
+export { DDM, type DDMOptions, type DDMSnapshot } from './ddm';
+export { EDDM, type EDDMOptions, type EDDMSnapshot } from './eddm';
+export { HDDM_A, type HDDMAOptions, type HDDMASnapshot } from './hddm-a';
+export { HDDM_W, type HDDMWOptions, type HDDMWSnapshot, type HDDMWSample } from './hddm-w';
 export { PageHinkley, type PageHinkleyOptions, type PageHinkleyMode, type PageHinkleySnapshot } from './page-hinkley';
 export { CUSUM, type CusumOptions, type CusumMode, type CusumResolvedOptions, type CusumSnapshot } from './cusum';
 export { KSWIN, type KswinOptions, type KswinResolvedOptions, type KswinSnapshot } from './kswin';
