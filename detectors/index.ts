@@ -5,6 +5,8 @@
 export { DriftwatchError, isDriftwatchError } from './errors';
 
 // --- two-sample tests ---
+export { ksTest, type KsAlternative, type KsMethod, type KsTestOptions, type KsTestResult } from './ks-test';
+export { kstwoSf, kstwoCdf } from './kolmogorov-distribution';
 export { chiSquareTest, type ChiSquareTestOptions, type ChiSquareTestResult } from './chi-square-test';
 export { chiSquareGoodnessOfFit, type ChiSquareGoodnessOfFitOptions, type ChiSquareGoodnessOfFitResult } from './chi-square-goodness-of-fit';
 export { welchTTest, type WelchTTestOptions, type WelchTTestResult } from './welch-t-test';
