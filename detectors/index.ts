@@ -17,6 +17,11 @@ export type { Alternative, NumericSample } from './test-inputs';
 export * as specialFunctions from './special-functions';
 
 // --- distances ---
+export { psi, type PsiOptions } from './psi';
+export { jensenShannon, type JensenShannonOptions } from './jensen-shannon';
+export { hellinger, type HellingerOptions } from './hellinger';
+export { wasserstein } from './wasserstein';
+export { binSamples, quantileEdges, sturgesEdges, DEFAULT_QUANTILE_BINS, type Binning, type BinnedPair } from './binning';
 
 // --- sequential detectors ---
 export type { DriftDetector, DetectorSnapshotHeader } from './drift-detector';
