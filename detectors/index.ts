@@ -37,3 +37,7 @@ export { PythonRandom, type PythonRandomState } from './python-random';
 
 // --- sketches and windows ---
 export { KllSketch, type KllSketchOptions, type KllSketchSnapshot } from './kll-sketch';
+export { RunningMoments, type RunningMomentsSnapshot } from './running-moments';
+export { FixedHistogram, type FixedHistogramSnapshot } from './fixed-histogram';
+export { FrequencyTable, OTHER_CATEGORY, type FrequencyTableOptions, type FrequencyTableSnapshot } from './frequency-table';
+export { RingBuffer, type RingBufferSnapshot } from './ring-buffer';
