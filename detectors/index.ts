@@ -12,6 +12,8 @@ export { chiSquareGoodnessOfFit, type ChiSquareGoodnessOfFitOptions, type ChiSqu
 export { welchTTest, type WelchTTestOptions, type WelchTTestResult } from './welch-t-test';
 export { twoProportionZTest, type TwoProportionZTestOptions, type TwoProportionZTestResult } from './two-proportion-z-test';
 export { fisherExactTest, type FisherExactTestOptions, type FisherExactTestResult } from './fisher-exact-test';
+export { cramerVonMises, type CramerVonMisesMethod, type CramerVonMisesOptions, type CramerVonMisesResult } from './cramer-von-mises';
+export { andersonDarling, type AndersonDarlingResult } from './anderson-darling';
 export { POWER_DIVERGENCE_LAMBDAS, type PowerDivergenceLambda } from './power-divergence';
 export type { Alternative, NumericSample } from './test-inputs';
 export * as specialFunctions from './special-functions';
