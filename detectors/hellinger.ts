@@ -17,7 +17,7 @@ export interface HellingerOptions {
  * @example
  * ```ts
  * console.log(hellinger([1, 0], [0, 1])); // 1
- * console.log(hellinger([0.5, 0.5], [0.9, 0.1]).toFixed(6)); // 0.228553
+ * console.log(hellinger([0.5, 0.5], [0.9, 0.1]).toFixed(6)); // 0.324920
  * ```
  */
 export function hellinger(p: ArrayLike<number>, q: ArrayLike<number>, opts: HellingerOptions = {}): number {

@@ -28,7 +28,7 @@ function relEntr(x: number, y: number): number {
  * @example
  * ```ts
  * console.log(jensenShannon([1, 0, 0], [0, 1, 0], { base: 2 })); // 1
- * console.log(jensenShannon([1, 0.5], [0.5, 1]).toFixed(6)); // 0.167282
+ * console.log(jensenShannon([1, 0.5], [0.5, 1]).toFixed(6)); // 0.237977
  * ```
  */
 export function jensenShannon(p: ArrayLike<number>, q: ArrayLike<number>, opts: JensenShannonOptions = {}): number {

@@ -47,7 +47,7 @@ function checkCount(name: string, value: unknown, max?: number): number {
  * @example
  * ```ts
  * const r = twoProportionZTest(30, 200, 55, 210);
- * console.log(r.statistic.toFixed(4), r.pValue.toExponential(3)); // -2.7151 6.626e-3
+ * console.log(r.statistic.toFixed(4), r.pValue.toExponential(3)); // -2.7939 5.207e-3
  * ```
  */
 export function twoProportionZTest(

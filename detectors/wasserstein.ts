@@ -25,10 +25,11 @@ function checkWeights(name: string, w: ArrayLike<number> | undefined, n: number)
 
 /** Cumulative distribution of one sample at each pooled value: weight of values ≤ x over the total. */
 function cdfAt(values: Float64Array, weights: Float64Array | undefined, at: Float64Array): Float64Array {
-  const order = Array.from(values.keys()).sort((i, j) => (values[i] as number) - (values[j] as number));
-  const sorted = Float64Array.from(order, (i) => values[i] as number);
+  // Unweighted: a plain typed-array sort (fast); weighted: sort indices to carry the weights along.
+  const order = weights === undefined ? undefined : Array.from(values.keys()).sort((i, j) => (values[i] as number) - (values[j] as number));
+  const sorted = order === undefined ? Float64Array.from(values).sort() : Float64Array.from(order, (i) => values[i] as number);
   const cum = new Float64Array(sorted.length + 1);
-  if (weights !== undefined) for (let k = 0; k < order.length; k++) cum[k + 1] = (cum[k] as number) + (weights[order[k] as number] as number);
+  if (weights !== undefined && order !== undefined) for (let k = 0; k < order.length; k++) cum[k + 1] = (cum[k] as number) + (weights[order[k] as number] as number);
   const total = weights === undefined ? sorted.length : (cum[sorted.length] as number);
   const out = new Float64Array(at.length);
   let idx = 0;

@@ -47,7 +47,7 @@ function meanVar(x: Float64Array): [number, number] {
  * @example
  * ```ts
  * const r = welchTTest([1, 2, 3, 4, 5], [3, 4, 5, 6, 7, 8]);
- * console.log(r.statistic.toFixed(4), r.df.toFixed(3), r.pValue.toFixed(4)); // -2.4174 8.995 0.0389
+ * console.log(r.statistic.toFixed(4), r.df.toFixed(3), r.pValue.toFixed(4)); // -2.4019 8.989 0.0398
  * ```
  */
 export function welchTTest(a: ArrayLike<number>, b: ArrayLike<number>, options: WelchTTestOptions = {}): WelchTTestResult {
