@@ -54,6 +54,8 @@ const METHODS: readonly string[] = ['auto', 'exact', 'asymp'];
  * Inputs are copied and sorted (the caller's arrays are not modified). Ties, within or across the
  * samples, are handled as scipy does (ECDFs evaluated with `searchsorted(side='right')`).
  * Unlike scipy (whose default `nan_policy='propagate'` returns NaN), non-finite values are rejected.
+ * One other deviation: two single observations with `method: 'asymp'` (two-sided) give p = 1, the
+ * exact value, where scipy evaluates `kstwo.sf(D, 0)` and returns NaN.
  *
  * Cost: O((n1+n2) log(n1+n2)) for the statistic; the exact p-value is O(n) for equal sizes and
  * O(max(n1,n2) · D · min(n1,n2)) for unequal sizes (the band of the lattice-path recursion).

@@ -29,7 +29,7 @@ const NEGLIGIBLE_LOG = -60;
  * @example
  * ```ts
  * import { smirnovSf } from './smirnov-distribution';
- * console.log(smirnovSf(10, 0.3).toFixed(6)); // 0.183962 (scipy.special.smirnov(10, 0.3))
+ * console.log(smirnovSf(10, 0.3).toFixed(6)); // 0.135464 (scipy.special.smirnov(10, 0.3))
  * ```
  */
 export function smirnovSf(n: number, x: number): number {
