@@ -56,7 +56,7 @@ const NAME = 'DDM';
  * const errs = [...Array(1000)].map((_, i) => (i % 5 === 0 ? 1 : 0)); // 20 % errors
  * const worse = [...Array(1000)].map((_, i) => (i % 5 < 3 ? 1 : 0)); // then 60 %
  * [...errs, ...worse].forEach((x, i) => { if (ddm.update(x).driftDetected) console.log(`drift at ${i}`); });
- * // drift at 1015 (or close: the index where p+s crosses p_min + 3·s_min)
+ * // drift at 1066
  * ```
  */
 export class DDM implements DriftDetector<DDMSnapshot> {

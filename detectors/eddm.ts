@@ -55,7 +55,7 @@ const NAME = 'EDDM';
  * const eddm = new EDDM({ alpha: 0.8, beta: 0.75 });
  * const xs = [...Array(3000)].map((_, i) => (i < 2000 ? +(i % 10 === 0) : +(i % 3 === 0)));
  * xs.forEach((x, i) => { if (eddm.update(x).driftDetected) console.log(`drift at ${i}`); });
- * // drift at … (when errors start arriving three times closer together)
+ * // drift at 420  (EDDM reacts to the error spacing itself: strictly periodic errors are unusual)
  * ```
  */
 export class EDDM implements DriftDetector<EDDMSnapshot> {

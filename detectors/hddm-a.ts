@@ -54,7 +54,7 @@ const NAME = 'HDDM_A';
  * const d = new HDDM_A();
  * const xs = [...Array(2000)].map((_, i) => (i < 1000 ? +(i % 5 === 0) : +(i % 5 < 3)));
  * xs.forEach((x, i) => { if (d.update(x).driftDetected) console.log(`drift at ${i}`); });
- * // drift at … (shortly after 1000, where the error rate goes from 20 % to 60 %)
+ * // drift at 1017
  * ```
  */
 export class HDDM_A implements DriftDetector<HDDMASnapshot> {

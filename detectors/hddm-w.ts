@@ -76,7 +76,7 @@ const SAMPLE_NAMES = ['total', 's1Incr', 's2Incr', 's1Decr', 's2Decr'] as const;
  * const d = new HDDM_W();
  * const xs = [...Array(2000)].map((_, i) => (i < 1000 ? +(i % 5 === 0) : +(i % 5 < 3)));
  * xs.forEach((x, i) => { if (d.update(x).driftDetected) console.log(`drift at ${i}`); });
- * // drift at … (shortly after 1000)
+ * // drift at 1052
  * ```
  */
 export class HDDM_W implements DriftDetector<HDDMWSnapshot> {
