@@ -43,3 +43,4 @@ export { RunningMoments, type RunningMomentsSnapshot } from './running-moments';
 export { FixedHistogram, type FixedHistogramSnapshot } from './fixed-histogram';
 export { FrequencyTable, OTHER_CATEGORY, type FrequencyTableOptions, type FrequencyTableSnapshot } from './frequency-table';
 export { RingBuffer, type RingBufferSnapshot } from './ring-buffer';
+export { ksFromSketches, psiFromSketches, jensenShannonFromSketches, sketchQuantileBins, psiFromHistograms, jensenShannonFromHistograms, alignFrequencyTables, jensenShannonFromTables, type SketchKsResult, type SketchBinningOptions } from './sketch-distances';
