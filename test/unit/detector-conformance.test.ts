@@ -41,13 +41,22 @@ const classOf = (name: string): DetectorClass | undefined => {
   return typeof c === 'function' ? (c as DetectorClass) : undefined;
 };
 
-/** Exported classes that look like sequential detectors: a static fromJSON and a prototype update. */
+/**
+ * Exported classes that look like sequential detectors: a static fromJSON, a prototype update, and
+ * instances with a boolean driftDetected (window summaries and sketches have the first two only).
+ */
 function exportedDetectorNames(): string[] {
   return Object.entries(exportsRecord)
     .filter(([, v]) => typeof v === 'function')
     .filter(([, v]) => {
-      const f = v as { fromJSON?: unknown; prototype?: { update?: unknown; reset?: unknown } };
-      return typeof f.fromJSON === 'function' && typeof f.prototype?.update === 'function' && typeof f.prototype.reset === 'function';
+      const f = v as { fromJSON?: unknown; prototype?: { update?: unknown } };
+      if (typeof f.fromJSON !== 'function' || typeof f.prototype?.update !== 'function') return false;
+      if ('driftDetected' in f.prototype) return true; // a getter, as the interface suggests
+      try {
+        return typeof (new (v as DetectorClass)() as { driftDetected?: unknown }).driftDetected === 'boolean';
+      } catch {
+        return false; // needs constructor arguments: not a detector (detectors have defaults for everything)
+      }
     })
     .map(([k]) => k)
     .sort();
