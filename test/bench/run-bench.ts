@@ -4,9 +4,11 @@
  */
 import type { BenchRow } from './bench-row';
 import { runDetectorBench } from './detectors-bench';
+import { runSketchBench } from './sketch-bench';
 
 const BENCHES: ReadonlyArray<{ readonly name: string; readonly run: () => Promise<BenchRow[]> | BenchRow[] }> = [
   { name: 'sequential detectors', run: runDetectorBench },
+  { name: 'sketches and windows', run: runSketchBench },
 ];
 
 function human(v: number | null): string {
