@@ -139,6 +139,8 @@ function mergeSorted(a: Float64Array, b: Float64Array): Float64Array {
  * n ≤ k nothing has been compacted and every answer is exact. Measured in
  * test/unit/kll-sketch.test.ts (k = 200, max rank error over a 1001-point grid; 20 seeds × six
  * stream shapes at n = 1e5, 5 seeds × two shapes at n = 1e6): mean 0.25–0.74%, worst 1.09%.
+ * Speed: 65–80 ns per insert amortised (k = 200, node 20, test/bench/sketch-bench.ts); state
+ * ~5 KB at n = 1e6 (`sizeBytes`).
  *
  * Semantics: `rank(x)` is the (approximate) fraction of items ≤ x (`inclusive`, the default) or
  * < x; `quantile(q)` is the smallest retained item whose inclusive rank is ≥ q (numpy's

@@ -140,6 +140,15 @@ describe('KllSketch merge', () => {
     }
   });
 
+  it('stays bounded and accurate when many small sketches are merged one by one', () => {
+    const data = STREAMS.lognormal!(21, 200_000);
+    const acc = new KllSketch({ seed: 99 });
+    for (let p = 0; p < 500; p++) acc.merge(sketchOf(data.subarray(p * 400, (p + 1) * 400), p));
+    expect(acc.count).toBe(200_000);
+    expect(acc.retained).toBeLessThan(3 * 200 + 8 * 20);
+    expect(maxRankError(acc, data)).toBeLessThan(KllSketch.rankErrorBound(200, true));
+  });
+
   it('is exact while the union fits in level 0', () => {
     const a = sketchOf([5, 3, 9], 1);
     const b = sketchOf([1, 7], 2);
