@@ -1,6 +1,6 @@
 // Two projects: unit tests run in parallel and in-process; integration tests share one real
 // Kafka broker and one real Redis (started once by the global setup) and run serially.
-const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }];
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -20,8 +20,7 @@ module.exports = {
       globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
       transform: { '^.+\\.ts$': tsJest },
       testEnvironment: 'node',
-      // Every integration test talks to the same broker and Redis: one at a time.
-      maxWorkers: 1,
+      // Every integration test talks to the same broker and Redis: npm test runs them --runInBand.
       testTimeout: 180000,
     },
   ],
