@@ -1,0 +1,93 @@
+/**
+ * The effective configuration: defaults < config file < DRIFTWATCH_* env vars < CLI flags, validated
+ * once at start-up and frozen (src/config/load-config.ts). Every option is documented, with its
+ * default, where the schema declares it and in README's configuration table.
+ */
+
+export type MessageFormat = 'auto' | 'json' | 'avro' | 'confluent-avro';
+export type ReferenceMode = 'first-n' | 'profile' | 'trailing';
+
+export interface FeatureSpec {
+  name: string;
+  type: 'numeric' | 'categorical';
+}
+
+export interface DriftwatchConfig {
+  kafka: {
+    brokers: string[];
+    clientId: string;
+    groupId: string;
+    topics: { inputs: string; outputs: string; feedback: string; alerts: string; dlq: string; checkpoints: string };
+    /** Wire format of the input topics; `auto` sniffs JSON vs Confluent framing vs plain Avro. */
+    format: MessageFormat;
+    /** Confluent schema id → .avsc file (relative to the config file, or absolute). */
+    schemaIds: Record<string, string>;
+    /** kafkajs fetch wait; lower means lower alert latency. */
+    fetchMaxWaitMs: number;
+    alertFormat: 'json' | 'avro';
+    /** TLS / SASL options (issue: security); absent = PLAINTEXT. */
+    ssl?: { ca?: string; cert?: string; key?: string; rejectUnauthorized?: boolean } | boolean;
+    sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+  };
+  redis: {
+    /** redis://… ; absent = retraining triggers off. */
+    url?: string;
+  };
+  /** Number of shard worker threads; default cores − 1, at least 1. */
+  shards: number;
+  /** Bounded in-flight batches per shard before its partitions are paused. */
+  maxInFlightBatchesPerShard: number;
+  windows: {
+    /** A window closes every `size` input events of a (model, version). */
+    size: number;
+    /** Minimum values of a series in a window for it to be tested. */
+    minSamples: number;
+    /** Event-time lateness allowed per stream before an event counts as late and is dropped. */
+    allowedLatenessMs: number;
+  };
+  reference: {
+    mode: ReferenceMode;
+    /** Values per series in the reference (first-n / trailing). */
+    size: number;
+    /** Baseline profile written by `driftwatch baseline` (mode `profile`). */
+    profilePath?: string;
+  };
+  detection: {
+    /** Family-wise false-alarm rate per (model, version) window, split across its tests (Bonferroni). */
+    alpha: number;
+    /** Minimum KS D for continuous metrics, so huge samples do not alert on trivial shifts. */
+    minKsStatistic: number;
+    /** Minimum absolute change of a rate (e.g. 0.05 = five percentage points). */
+    minRateChange: number;
+    /** Minimum Jensen-Shannon distance for categorical features. */
+    minJensenShannon: number;
+    /** Consecutive drifted windows before an incident fires. */
+    persistence: number;
+  };
+  features: FeatureSpec[];
+  /** Features counted by `missing_values`; absent = all keys of input.features. */
+  missingFeatures?: string[];
+  slices: {
+    /** Segment fields used as slice dimensions; absent = every field of `segment`. */
+    dimensions?: string[];
+    /** Distinct values per field per model before further values fold into `__other__`. */
+    maxValuesPerField: number;
+  };
+  redo: { windowMs: number };
+  join: { ttlMs: number; maxPending: number };
+  alerts: {
+    resolveAfterCleanWindows: number;
+    /** Windows after a resolve during which the same series cannot fire again. */
+    cooldownWindows: number;
+  };
+  retrain: {
+    queue: string;
+    minIntervalMs: number;
+    command?: string;
+    webhook?: string;
+    attempts: number;
+  };
+  ops: { host: string; port: number; token?: string };
+  log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
+  shutdownTimeoutMs: number;
+}
