@@ -67,14 +67,22 @@ export class AdwinBucketList {
     return this.variances[this.slot(level, k)] as number;
   }
 
+  /**
+   * Makes `level` (and any below it) part of the list, empty, growing storage if needed. Growing
+   * replaces the typed arrays, so callers holding references must re-read them afterwards.
+   */
+  openLevel(level: number): void {
+    while (level >= this.head.length) this.grow();
+    for (let l = this.nLevels; l <= level; l++) {
+      this.head[l] = 0;
+      this.count[l] = 0;
+    }
+    if (level >= this.nLevels) this.nLevels = level + 1;
+  }
+
   /** Appends a summary as the newest of `level`, opening the level (and growing storage) if needed. */
   push(level: number, total: number, variance: number): void {
-    if (level >= this.nLevels) {
-      while (level >= this.head.length) this.grow();
-      this.head[level] = 0;
-      this.count[level] = 0;
-      this.nLevels = level + 1;
-    }
+    if (level >= this.nLevels) this.openLevel(level);
     const s = this.slot(level, this.count[level] as number);
     this.totals[s] = total;
     this.variances[s] = variance;

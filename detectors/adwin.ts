@@ -54,6 +54,11 @@ const NAME = 'ADWIN';
 
 // 2^level as exact doubles: `2 ** level` compiles to a Math.pow call, which dominated the profile.
 const POW2 = Float64Array.from({ length: 1100 }, (_, i) => 2 ** i);
+// 2^-level, exact for every level a window can reach (2^-1074 is the smallest subnormal).
+const INV_POW2 = Float64Array.from({ length: 1100 }, (_, i) => 2 ** -i);
+// Safety margins of the cut-test screen (see detectChange): far above the rounding they absorb.
+const SCREEN_SHRINK = 1 - 1e-9;
+const SCREEN_SLACK = 1e-9;
 
 /**
  * Adaptive-window drift detector for numeric streams (River-compatible).
@@ -92,6 +97,10 @@ export class ADWIN implements DriftDetector<ADWINSnapshot> {
   private _tick = 0;
   private _nDetections = 0;
   private _drift = false;
+  /** Width at which {@link _dpLow} was computed (0: not yet). */
+  private _dpWidth = 0;
+  /** δ' at `_dpWidth`, shrunk by SCREEN_SHRINK: a lower bound of δ' for widths ≥ `_dpWidth`. */
+  private _dpLow = 0;
 
   constructor(options: ADWINOptions = {}) {
     this.delta = checkNumberOption(NAME, 'delta', options.delta ?? 0.002, {
@@ -165,10 +174,36 @@ export class ADWIN implements DriftDetector<ADWINSnapshot> {
 
   /** Adds one value and runs the periodic cut test. Throws `DRIFTWATCH_INVALID_INPUT` on NaN/±Infinity. */
   update(x: number): this {
-    assertFiniteInput(x, NAME);
+    // Kept small so V8 inlines it into the caller's loop; merges and the cut test are out of line.
+    if (typeof x !== 'number' || !Number.isFinite(x)) assertFiniteInput(x, NAME);
     if (this._drift) this.reset();
-    this.insert(x);
-    this._drift = this.detectChange();
+    // Streaming variance update; operation order as River so the doubles match exactly.
+    const width = this._width + 1;
+    this._width = width;
+    let inc = 0;
+    if (width > 1) {
+      const d = x - this._total / (width - 1);
+      inc = ((width - 1) * d * d) / width;
+    }
+    this._variance += inc;
+    this._total += x;
+    // New level-0 bucket (total x, variance 0) at the newest end of the level-0 ring.
+    const b = this.buckets;
+    const cap = b.capacity;
+    const counts = b.count;
+    const c0 = (counts[0] as number) + 1;
+    counts[0] = c0;
+    let j = (b.head[0] as number) + c0 - 1;
+    if (j >= cap) j -= cap;
+    b.totals[j] = x;
+    b.variances[j] = 0;
+    if (c0 === cap) this.compress();
+    // River checks `tick % clock == 0` on a tick that counts every update since the last reset;
+    // keeping only the phase gives the same schedule without a division per update.
+    let tick = this._tick + 1;
+    if (tick === this.clock) tick = 0;
+    this._tick = tick;
+    this._drift = tick === 0 && width > this.gracePeriod ? this.detectChange() : false;
     return this;
   }
 
@@ -183,37 +218,41 @@ export class ADWIN implements DriftDetector<ADWINSnapshot> {
     this._drift = false;
   }
 
-  private insert(value: number): void {
-    this.buckets.push(0, value, 0);
-    // Streaming variance update; operation order as River so the doubles match exactly.
-    this._width += 1;
-    let inc = 0;
-    if (this._width > 1) {
-      const d = value - this._total / (this._width - 1);
-      inc = ((this._width - 1) * d * d) / this._width;
-    }
-    this._variance += inc;
-    this._total += value;
-    this.compress();
-  }
-
+  /** Merges the two oldest buckets of every full level into the next one (River's compression). */
   private compress(): void {
     const b = this.buckets;
-    const full = this.maxBuckets + 1;
+    const cap = b.capacity;
     for (let level = 0; ; level++) {
-      if (b.count[level] !== full) return;
-      const n1 = POW2[level] as number;
-      const s0 = b.slot(level, 0);
-      const s1 = b.slot(level, 1);
-      const t0 = b.totals[s0] as number;
-      const t1 = b.totals[s1] as number;
-      const mu1 = t0 / n1;
-      const mu2 = t1 / n1;
-      const temp = n1 * 0.5 * (mu1 - mu2) * (mu1 - mu2);
-      const v12 = (b.variances[s0] as number) + (b.variances[s1] as number) + temp;
-      b.push(level + 1, t0 + t1, v12);
-      b.dropOldest(level, 2);
-      if ((b.count[level + 1] as number) <= this.maxBuckets) return;
+      if (level + 1 >= b.nLevels) b.openLevel(level + 1); // may reallocate: arrays are read after
+      const totals = b.totals;
+      const variances = b.variances;
+      const heads = b.head;
+      const counts = b.count;
+      // River divides by n1 = 2^level; dividing by a power of two and multiplying by its exact
+      // reciprocal round the same real number, so the product is bit-identical and cheaper.
+      const inv = INV_POW2[level] as number;
+      const base = level * cap;
+      const h = heads[level] as number;
+      const s0 = base + h;
+      const s1 = h + 1 === cap ? base : s0 + 1;
+      const t0 = totals[s0] as number;
+      const t1 = totals[s1] as number;
+      const mu1 = t0 * inv;
+      const mu2 = t1 * inv;
+      const temp = (POW2[level] as number) * 0.5 * (mu1 - mu2) * (mu1 - mu2);
+      const v12 = (variances[s0] as number) + (variances[s1] as number) + temp;
+      let nh = h + 2;
+      if (nh >= cap) nh -= cap;
+      heads[level] = nh;
+      counts[level] = (counts[level] as number) - 2;
+      const next = level + 1;
+      const cn = (counts[next] as number) + 1;
+      counts[next] = cn;
+      let j = (heads[next] as number) + cn - 1;
+      if (j >= cap) j -= cap;
+      totals[next * cap + j] = t0 + t1;
+      variances[next * cap + j] = v12;
+      if (cn < cap) return;
     }
   }
 
@@ -225,7 +264,7 @@ export class ADWIN implements DriftDetector<ADWINSnapshot> {
     const s = b.slot(last, 0);
     const u = b.totals[s] as number;
     const v = b.variances[s] as number;
-    const mu = u / n;
+    const mu = u * (INV_POW2[last] as number); // = u / n exactly (power of two)
     this._width -= n;
     this._total -= u;
     const muWindow = this._total / this._width;
@@ -234,14 +273,16 @@ export class ADWIN implements DriftDetector<ADWINSnapshot> {
     b.dropOldest(last, 1);
   }
 
+  /**
+   * River's cut test (`detect_change`), bit-identical. River evaluates, at every split of the window
+   * into an older part (n0 values, sum u0) and a newer part (n1, u1), `|u0/n0 − u1/n1| > ε` with
+   * ε = sqrt(2·m·σ²·δ') + (2/3)·δ'·m, m = 1/(n0−mwl+1) + 1/(n1−mwl+1): two logarithms per check,
+   * four divisions and a square root per split. Nearly every check is far from a cut, so a cheap
+   * conservative screen ({@link screenClears}) first tries to prove that no split can cut; only
+   * when it cannot does River's own arithmetic run, so every decision is River's.
+   */
   private detectChange(): boolean {
-    // River checks `tick % clock == 0` on a tick that counts every update since the last reset;
-    // keeping only the phase gives the same schedule without a division per update.
-    let tick = this._tick + 1;
-    if (tick === this.clock) tick = 0;
-    this._tick = tick;
-    if (tick !== 0 || !(this._width > this.gracePeriod)) return false;
-
+    if (this.screenClears()) return false;
     const b = this.buckets;
     const cap = b.capacity;
     const mwl = this.minWindowLength;
@@ -296,6 +337,62 @@ export class ADWIN implements DriftDetector<ADWINSnapshot> {
     }
     if (change) this._nDetections += 1;
     return change;
+  }
+
+  /**
+   * True when no split of the current window can pass River's cut test; false means "unknown"
+   * (River's exact test then decides). Division- and logarithm-free per split.
+   *
+   * With W = n0 + n1, T the window total and D = u0 − (T/W)·n0, in exact arithmetic
+   * u0/n0 − u1/n1 = W·D/(n0·n1), and m ≥ m' = 1/n0 + 1/n1 = W/(n0·n1) whenever mwl ≥ 1. Scaling
+   * the test by n0·n1/W, a split cannot cut if |D| ≤ sqrt(A·n0·n1/W) + B with A = 2σ²δ',
+   * B = (2/3)δ'. δ' = ln(2·ln W/δ) grows with W, so δ' of a smaller width W' ≤ W (cached, refreshed
+   * when W leaves [W', 1.25·W')) is a valid lower bound and spares two logarithms per check.
+   * Rounding (River's divisions and running sums, our products and sums) is covered by a slack of
+   * 1e-9·(|T| + Σ|bucket totals| so far) on |D| and a factor (1 − 1e-9) on A and B: the real errors
+   * are below 1e-11 of those magnitudes for any window a double can count. NaN, ±Infinity,
+   * σ² < 1e-290 (square-root term dropped), δ' ≤ 0 or mwl = 0 make the screen decline.
+   */
+  private screenClears(): boolean {
+    const width = this._width;
+    if (!(width >= this._dpWidth && width < 1.25 * this._dpWidth)) {
+      this._dpWidth = width;
+      this._dpLow = Math.log((2 * Math.log(width)) / this.delta) * SCREEN_SHRINK;
+    }
+    const dpLow = this._dpLow;
+    const mwl = this.minWindowLength;
+    if (!(mwl >= 1 && dpLow > 0 && dpLow < Infinity)) return false;
+    const total = this._total;
+    const mean = total / width;
+    let kq = ((2 * (this._variance / width) * dpLow) / width) * SCREEN_SHRINK;
+    if (!(kq >= 1e-290)) kq = 0; // tiny, negative or NaN σ²: keep only the linear term
+    else if (!(kq < 1e250)) return false; // keeps kq·n0·n1 finite, so |D| = Infinity never passes
+    const bq = (2 / 3) * dpLow * SCREEN_SHRINK;
+    const b = this.buckets;
+    const cap = b.capacity;
+    const totals = b.totals;
+    const counts = b.count;
+    const heads = b.head;
+    let absSum = Math.abs(total);
+    let n0 = 0;
+    let u0 = 0;
+    for (let level = b.nLevels - 1; level >= 0; level--) {
+      const size = POW2[level] as number;
+      const base = level * cap;
+      const h = heads[level] as number;
+      // The newest value is never a split point (River's exit_flag).
+      const end = h + (counts[level] as number) - (level === 0 ? 1 : 0);
+      for (let q = h; q < end; q++) {
+        const t = totals[base + (q < cap ? q : q - cap)] as number;
+        n0 += size;
+        u0 += t;
+        absSum += Math.abs(t);
+        const n1 = width - n0;
+        const e = Math.abs(u0 - mean * n0) + SCREEN_SLACK * absSum - bq;
+        if (!(e <= Math.sqrt(kq * (n0 * n1))) && n0 >= mwl && n1 >= mwl) return false;
+      }
+    }
+    return true;
   }
 
   /**
