@@ -4,7 +4,7 @@
  * operation order, the same cut test every `clock` updates once the window is longer than
  * `gracePeriod`, and the same self-reset at the start of the update after a drift.
  */
-import { AdwinBucketList } from './adwin-bucket-list';
+import { AdwinBucketList, INV_POW2, POW2 } from './adwin-bucket-list';
 import {
   assertFiniteInput,
   checkNumberOption,
@@ -52,10 +52,6 @@ export interface ADWINSnapshot {
 
 const NAME = 'ADWIN';
 
-// 2^level as exact doubles: `2 ** level` compiles to a Math.pow call, which dominated the profile.
-const POW2 = Float64Array.from({ length: 1100 }, (_, i) => 2 ** i);
-// 2^-level, exact for every level a window can reach (2^-1074 is the smallest subnormal).
-const INV_POW2 = Float64Array.from({ length: 1100 }, (_, i) => 2 ** -i);
 // Safety margins of the cut-test screen (see detectChange): far above the rounding they absorb.
 const SCREEN_SHRINK = 1 - 1e-9;
 const SCREEN_SLACK = 1e-9;
@@ -187,23 +183,27 @@ export class ADWIN implements DriftDetector<ADWINSnapshot> {
     }
     this._variance += inc;
     this._total += x;
-    // New level-0 bucket (total x, variance 0) at the newest end of the level-0 ring.
+    // New level-0 bucket (total x, variance 0) after the newest; River's merges are deferred to
+    // the next flush (see adwin-bucket-list.ts), which yields the same buckets.
     const b = this.buckets;
-    const cap = b.capacity;
     const counts = b.count;
-    const c0 = (counts[0] as number) + 1;
-    counts[0] = c0;
-    let j = (b.head[0] as number) + c0 - 1;
-    if (j >= cap) j -= cap;
+    const c0 = counts[0] as number;
+    const j = (b.head[0] as number) + c0;
     b.totals[j] = x;
     b.variances[j] = 0;
-    if (c0 === cap) this.compress();
+    counts[0] = c0 + 1;
+    if (c0 + 1 >= b.flushAt) b.flush();
     // River checks `tick % clock == 0` on a tick that counts every update since the last reset;
     // keeping only the phase gives the same schedule without a division per update.
     let tick = this._tick + 1;
     if (tick === this.clock) tick = 0;
     this._tick = tick;
-    this._drift = tick === 0 && width > this.gracePeriod ? this.detectChange() : false;
+    if (tick === 0 && width > this.gracePeriod) {
+      b.flush();
+      this._drift = this.detectChange();
+    } else {
+      this._drift = false;
+    }
     return this;
   }
 
@@ -216,44 +216,6 @@ export class ADWIN implements DriftDetector<ADWINSnapshot> {
     this._tick = 0;
     this._nDetections = 0;
     this._drift = false;
-  }
-
-  /** Merges the two oldest buckets of every full level into the next one (River's compression). */
-  private compress(): void {
-    const b = this.buckets;
-    const cap = b.capacity;
-    for (let level = 0; ; level++) {
-      if (level + 1 >= b.nLevels) b.openLevel(level + 1); // may reallocate: arrays are read after
-      const totals = b.totals;
-      const variances = b.variances;
-      const heads = b.head;
-      const counts = b.count;
-      // River divides by n1 = 2^level; dividing by a power of two and multiplying by its exact
-      // reciprocal round the same real number, so the product is bit-identical and cheaper.
-      const inv = INV_POW2[level] as number;
-      const base = level * cap;
-      const h = heads[level] as number;
-      const s0 = base + h;
-      const s1 = h + 1 === cap ? base : s0 + 1;
-      const t0 = totals[s0] as number;
-      const t1 = totals[s1] as number;
-      const mu1 = t0 * inv;
-      const mu2 = t1 * inv;
-      const temp = (POW2[level] as number) * 0.5 * (mu1 - mu2) * (mu1 - mu2);
-      const v12 = (variances[s0] as number) + (variances[s1] as number) + temp;
-      let nh = h + 2;
-      if (nh >= cap) nh -= cap;
-      heads[level] = nh;
-      counts[level] = (counts[level] as number) - 2;
-      const next = level + 1;
-      const cn = (counts[next] as number) + 1;
-      counts[next] = cn;
-      let j = (heads[next] as number) + cn - 1;
-      if (j >= cap) j -= cap;
-      totals[next * cap + j] = t0 + t1;
-      variances[next * cap + j] = v12;
-      if (cn < cap) return;
-    }
   }
 
   /** Removes the oldest bucket from the window (River's `delete_element`). */
@@ -284,7 +246,7 @@ export class ADWIN implements DriftDetector<ADWINSnapshot> {
   private detectChange(): boolean {
     if (this.screenClears()) return false;
     const b = this.buckets;
-    const cap = b.capacity;
+    const region = b.region;
     const mwl = this.minWindowLength;
     let change = false;
     let reduce = true;
@@ -308,13 +270,12 @@ export class ADWIN implements DriftDetector<ADWINSnapshot> {
       outer: for (let level = b.nLevels - 1; level >= 0; level--) {
         const size = POW2[level] as number;
         const count = counts[level] as number;
-        const base = level * cap;
-        let j = heads[level] as number;
+        const base = level * region;
+        const first = base + (heads[level] as number);
         for (let k = 0; k < count; k++) {
           n0 += size;
           n1 -= size;
-          const t = totals[base + j] as number;
-          if (++j === cap) j = 0;
+          const t = totals[first + k] as number;
           u0 += t;
           u1 -= t;
           // The newest value is never a split point (River's exit_flag).
@@ -369,7 +330,7 @@ export class ADWIN implements DriftDetector<ADWINSnapshot> {
     else if (!(kq < 1e250)) return false; // keeps kq·n0·n1 finite, so |D| = Infinity never passes
     const bq = (2 / 3) * dpLow * SCREEN_SHRINK;
     const b = this.buckets;
-    const cap = b.capacity;
+    const region = b.region;
     const totals = b.totals;
     const counts = b.count;
     const heads = b.head;
@@ -378,12 +339,12 @@ export class ADWIN implements DriftDetector<ADWINSnapshot> {
     let u0 = 0;
     for (let level = b.nLevels - 1; level >= 0; level--) {
       const size = POW2[level] as number;
-      const base = level * cap;
-      const h = heads[level] as number;
+      const base = level * region;
+      const first = base + (heads[level] as number);
       // The newest value is never a split point (River's exit_flag).
-      const end = h + (counts[level] as number) - (level === 0 ? 1 : 0);
-      for (let q = h; q < end; q++) {
-        const t = totals[base + (q < cap ? q : q - cap)] as number;
+      const end = first + (counts[level] as number) - (level === 0 ? 1 : 0);
+      for (let q = first; q < end; q++) {
+        const t = totals[q] as number;
         n0 += size;
         u0 += t;
         absSum += Math.abs(t);
@@ -401,6 +362,7 @@ export class ADWIN implements DriftDetector<ADWINSnapshot> {
    */
   toJSON(): ADWINSnapshot {
     const b = this.buckets;
+    b.flush(); // apply pending merges: the snapshot holds River's buckets
     const totals: (number | string)[][] = [];
     const variances: (number | string)[][] = [];
     for (let level = 0; level < b.nLevels; level++) {
