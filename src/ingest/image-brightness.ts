@@ -1,0 +1,131 @@
+import * as jpeg from 'jpeg-js';
+import { PNG } from 'pngjs';
+import type { InputLimits } from './input-limits';
+import { reject } from './decode-reject';
+
+/**
+ * Brightness of an image = mean luminance in [0, 1] (DESIGN §2.1, issue 4 §4).
+ *
+ * Definition: for every pixel, Y = (0.299 R + 0.587 G + 0.114 B) / 255 (ITU-R BT.601 luma weights,
+ * applied to the stored gamma-encoded 8-bit values, no linearisation); alpha is ignored (a transparent
+ * pixel counts with its colour); brightness = the mean of Y over all pixels. 16-bit PNGs are rescaled to
+ * 8 bits first; palette and grey PNGs are expanded to RGB; grey JPEGs have R = G = B.
+ *
+ * Supported: PNG (pngjs) and baseline/progressive JPEG (jpeg-js). Anything else — other formats,
+ * truncated or corrupt files — is `DRIFTWATCH_INVALID_IMAGE`; an image over `maxImageBytes` or
+ * `maxImagePixels` is `DRIFTWATCH_LIMIT_EXCEEDED` (checked from the header before decoding, so a
+ * decompression bomb never allocates its pixels).
+ */
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+// Standard and URL-safe alphabets, optional padding, MIME line breaks tolerated.
+const BASE64_TEXT = /^[A-Za-z0-9+/_\-\s]*={0,2}\s*$/;
+const DATA_URL_PREFIX = /^data:[a-z0-9.+/-]*(;[a-z0-9=.+-]*)*;base64,/i;
+
+export type ImageKind = 'png' | 'jpeg';
+
+/**
+ * Turns the wire form of `input.image.data` into image bytes: a Uint8Array is taken as is (Avro
+ * `bytes`); a string is base64 (standard or URL-safe alphabet), optionally a `data:image/...;base64,`
+ * URL. Checks size and the PNG/JPEG signature, not the full file.
+ */
+export function imageBytesFromData(data: string | Uint8Array, limits: Readonly<InputLimits>): Uint8Array {
+  let bytes: Uint8Array;
+  if (typeof data === 'string') {
+    let text = data;
+    if (text.startsWith('data:')) {
+      const m = DATA_URL_PREFIX.exec(text.slice(0, 256));
+      if (m === null) reject('DRIFTWATCH_INVALID_IMAGE', 'input.image.data: a data: URL that is not base64');
+      text = text.slice(m[0].length);
+    }
+    // 4 base64 characters carry 3 bytes: reject before allocating anything large.
+    if (Math.floor((text.length * 3) / 4) > limits.maxImageBytes + 3) {
+      reject('DRIFTWATCH_LIMIT_EXCEEDED', `input.image.data exceeds maxImageBytes (${limits.maxImageBytes})`);
+    }
+    if (!BASE64_TEXT.test(text)) reject('DRIFTWATCH_INVALID_IMAGE', 'input.image.data is not base64');
+    bytes = Buffer.from(text, 'base64');
+  } else {
+    bytes = data;
+  }
+  if (bytes.length > limits.maxImageBytes) {
+    reject('DRIFTWATCH_LIMIT_EXCEEDED', `input.image.data exceeds maxImageBytes (${limits.maxImageBytes})`);
+  }
+  imageKind(bytes);
+  return bytes;
+}
+
+/** PNG or JPEG by signature; anything else is rejected. */
+export function imageKind(bytes: Uint8Array): ImageKind {
+  if (bytes.length >= 8) {
+    let png = true;
+    for (let i = 0; i < 8; i++) if (bytes[i] !== PNG_SIGNATURE[i]) png = false;
+    if (png) return 'png';
+  }
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
+  return reject('DRIFTWATCH_INVALID_IMAGE', 'input.image.data is neither a PNG nor a JPEG');
+}
+
+/** Mean BT.601 luminance in [0, 1] of a PNG or JPEG (see the module comment). */
+export function imageBrightness(bytes: Uint8Array, limits: Readonly<InputLimits>): number {
+  const kind = imageKind(bytes);
+  return kind === 'png' ? pngBrightness(bytes, limits) : jpegBrightness(bytes, limits);
+}
+
+function pngBrightness(bytes: Uint8Array, limits: Readonly<InputLimits>): number {
+  // IHDR is the first chunk: length(4) "IHDR"(4) width(4) height(4), right after the signature.
+  if (bytes.length < 24 || bytes[12] !== 0x49 || bytes[13] !== 0x48 || bytes[14] !== 0x44 || bytes[15] !== 0x52) {
+    reject('DRIFTWATCH_INVALID_IMAGE', 'input.image.data: PNG without an IHDR header');
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const width = view.getUint32(16);
+  const height = view.getUint32(20);
+  if (width === 0 || height === 0) reject('DRIFTWATCH_INVALID_IMAGE', 'input.image.data: PNG of zero size');
+  if (width * height > limits.maxImagePixels) {
+    reject('DRIFTWATCH_LIMIT_EXCEEDED', `input.image.data: ${width}x${height} PNG exceeds maxImagePixels (${limits.maxImagePixels})`);
+  }
+  let png: { width: number; height: number; data: Buffer };
+  try {
+    const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    png = PNG.sync.read(buf);
+  } catch (e) {
+    return reject('DRIFTWATCH_INVALID_IMAGE', `input.image.data: PNG does not decode (${(e as Error).message})`);
+  }
+  return meanLuma(png.data, 4, png.width * png.height);
+}
+
+function jpegBrightness(bytes: Uint8Array, limits: Readonly<InputLimits>): number {
+  let img: { width: number; height: number; data: Uint8Array };
+  try {
+    img = jpeg.decode(bytes, {
+      useTArray: true,
+      formatAsRGBA: false,
+      maxResolutionInMP: limits.maxImagePixels / 1e6,
+      // RGB output plus the decoder's per-component planes stay well under 8 bytes per pixel.
+      maxMemoryUsageInMB: Math.ceil((limits.maxImagePixels * 8) / (1024 * 1024)),
+    });
+  } catch (e) {
+    const message = (e as Error).message ?? String(e);
+    if (/limit exceeded/.test(message)) {
+      return reject('DRIFTWATCH_LIMIT_EXCEEDED', `input.image.data: JPEG exceeds maxImagePixels (${limits.maxImagePixels}): ${message}`);
+    }
+    return reject('DRIFTWATCH_INVALID_IMAGE', `input.image.data: JPEG does not decode (${message})`);
+  }
+  const pixels = img.width * img.height;
+  if (pixels === 0 || img.data.length < pixels * 3) reject('DRIFTWATCH_INVALID_IMAGE', 'input.image.data: JPEG without pixels');
+  return meanLuma(img.data, 3, pixels);
+}
+
+function meanLuma(data: Uint8Array, stride: number, pixels: number): number {
+  // Integer channel sums stay exact in a double (16 Mi pixels × 255 < 2^53).
+  let r = 0;
+  let g = 0;
+  let b = 0;
+  const end = pixels * stride;
+  for (let i = 0; i < end; i += stride) {
+    r += data[i]!;
+    g += data[i + 1]!;
+    b += data[i + 2]!;
+  }
+  const y = (0.299 * r + 0.587 * g + 0.114 * b) / (255 * pixels);
+  return y > 1 ? 1 : y;
+}
