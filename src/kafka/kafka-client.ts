@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
+import { Kafka, KafkaConfig, logLevel, LogEntry, SASLOptions } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { DriftwatchConfig } from '../config/config-types';
+
+/**
+ * The kafkajs client built from the effective config. kafkajs' own log lines are routed into the
+ * service's pino logger (component `kafkajs`) so that one JSON stream carries everything and the
+ * redaction rules of src/logging.ts apply to them too.
+ */
+export function createKafka(config: Readonly<DriftwatchConfig>, logger: Logger): Kafka {
+  const kafkaConfig: KafkaConfig = {
+    clientId: config.kafka.clientId,
+    brokers: [...config.kafka.brokers],
+    logLevel: kafkajsLevel(config.log.level),
+    logCreator: () => (entry: LogEntry) => logKafkajsEntry(logger, entry),
+  };
+  const ssl = tlsOptions(config.kafka.ssl);
+  if (ssl !== undefined) kafkaConfig.ssl = ssl;
+  if (config.kafka.sasl) kafkaConfig.sasl = saslOptions(config.kafka.sasl);
+  return new Kafka(kafkaConfig);
+}
+
+/** kafkajs is chatty at INFO (every join, every commit): it logs one level below the service. */
+function kafkajsLevel(level: DriftwatchConfig['log']['level']): logLevel {
+  switch (level) {
+    case 'trace':
+    case 'debug':
+      return logLevel.INFO;
+    case 'info':
+    case 'warn':
+      return logLevel.WARN;
+    case 'error':
+    case 'fatal':
+      return logLevel.ERROR;
+    case 'silent':
+      return logLevel.NOTHING;
+  }
+}
+
+function logKafkajsEntry(logger: Logger, entry: LogEntry): void {
+  const { message, ...fields } = entry.log;
+  const bindings = { component: 'kafkajs', namespace: entry.namespace, ...fields };
+  switch (entry.level) {
+    case logLevel.ERROR:
+      logger.error(bindings, message);
+      break;
+    case logLevel.WARN:
+      logger.warn(bindings, message);
+      break;
+    case logLevel.INFO:
+      logger.debug(bindings, message);
+      break;
+    default:
+      logger.trace(bindings, message);
+  }
+}
+
+/** PEM text is taken as is; anything else is a file path (config files name certificate files). */
+function pem(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  return value.includes('-----BEGIN') ? value : readFileSync(value, 'utf8');
+}
+
+function tlsOptions(ssl: DriftwatchConfig['kafka']['ssl']): boolean | ConnectionOptions | undefined {
+  if (ssl === undefined || typeof ssl === 'boolean') return ssl;
+  const options: ConnectionOptions = {};
+  const ca = pem(ssl.ca);
+  const cert = pem(ssl.cert);
+  const key = pem(ssl.key);
+  if (ca !== undefined) options.ca = [ca];
+  if (cert !== undefined) options.cert = cert;
+  if (key !== undefined) options.key = key;
+  if (ssl.rejectUnauthorized !== undefined) options.rejectUnauthorized = ssl.rejectUnauthorized;
+  return options;
+}
+
+function saslOptions(sasl: NonNullable<DriftwatchConfig['kafka']['sasl']>): SASLOptions {
+  switch (sasl.mechanism) {
+    case 'plain':
+      return { mechanism: 'plain', username: sasl.username, password: sasl.password };
+    case 'scram-sha-256':
+      return { mechanism: 'scram-sha-256', username: sasl.username, password: sasl.password };
+    case 'scram-sha-512':
+      return { mechanism: 'scram-sha-512', username: sasl.username, password: sasl.password };
+  }
+}

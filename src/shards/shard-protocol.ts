@@ -1,0 +1,82 @@
+/**
+ * The typed messages between the main thread (src/shards/shard-pool.ts) and a shard worker
+ * (workers/shard-worker.ts). Records never cross as objects: a push carries ONE ArrayBuffer built by
+ * src/shards/batch-codec.ts and transferred (moved, not copied). Results are small (alerts are rare,
+ * counters are numbers) and go back by structured clone.
+ *
+ * Every request carries an `id`; the worker answers each request with exactly one `result` or
+ * `failed` message with the same id, in request order (a worker handles its messages one at a time).
+ */
+import type { DlqEntry, DriftAlert, RetrainTrigger } from '../alerts/alert-types';
+import type { DriftwatchConfig } from '../config/config-types';
+
+/** What the worker receives as `workerData`. */
+export interface ShardWorkerData {
+  shard: number;
+  config: DriftwatchConfig;
+}
+
+/** Main thread → worker. */
+export type ShardRequest =
+  /** One kafkajs batch (one topic-partition) packed by encodeBatch; `buffer` is transferred. */
+  | { type: 'push'; id: number; buffer: ArrayBuffer }
+  /** Partition indexes this shard now owns (pipelines are created lazily; this is bookkeeping). */
+  | { type: 'assign'; id: number; partitions: number[] }
+  /** Partition indexes this shard loses: each pipeline is finished (buffered events released) and dropped. */
+  | { type: 'revoke'; id: number; partitions: number[] }
+  /** End of input for every partition (graceful shutdown): finish all pipelines, keep nothing. */
+  | { type: 'finish'; id: number }
+  /** Exit the thread after answering. */
+  | { type: 'shutdown'; id: number }
+  /** Fault injection (tests, issue 5's crash tests): the worker throws outside any handler and dies. */
+  | { type: 'crash'; id: number };
+
+export interface ShardCounters {
+  consumed: number;
+  rejected: number;
+  late: number;
+  orphans: number;
+}
+
+/** The highest offset of a topic-partition the worker has taken in (pushed into its pipeline). */
+export interface ProcessedOffset {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+/** What one request produced. */
+export interface ShardResult {
+  alerts: DriftAlert[];
+  dlq: DlqEntry[];
+  retrain: RetrainTrigger[];
+  counters: ShardCounters;
+  processed: ProcessedOffset[];
+  /** Time the worker spent on the request, for the per-shard batch-latency metric. */
+  durationMs: number;
+}
+
+/** Worker → main thread. */
+export type ShardResponse =
+  | { type: 'ready'; shard: number }
+  | { type: 'result'; id: number; result: ShardResult }
+  /** A request the worker could not carry out (a bug, not bad input: bad input becomes DLQ entries). */
+  | { type: 'failed'; id: number; error: { code: string; message: string; stack?: string } };
+
+export function emptyResult(): ShardResult {
+  return { alerts: [], dlq: [], retrain: [], counters: { consumed: 0, rejected: 0, late: 0, orphans: 0 }, processed: [], durationMs: 0 };
+}
+
+/** Appends `b` to `a` (same order as produced) and returns `a`. */
+export function mergeResults(a: ShardResult, b: ShardResult): ShardResult {
+  a.alerts.push(...b.alerts);
+  a.dlq.push(...b.dlq);
+  a.retrain.push(...b.retrain);
+  a.counters.consumed += b.counters.consumed;
+  a.counters.rejected += b.counters.rejected;
+  a.counters.late += b.counters.late;
+  a.counters.orphans += b.counters.orphans;
+  a.processed.push(...b.processed);
+  a.durationMs += b.durationMs;
+  return a;
+}
