@@ -97,6 +97,8 @@ export class ADWIN implements DriftDetector<ADWINSnapshot> {
   private _dpWidth = 0;
   /** δ' at `_dpWidth`, shrunk by SCREEN_SHRINK: a lower bound of δ' for widths ≥ `_dpWidth`. */
   private _dpLow = 0;
+  /** Largest |value| since the last reset: |bucket total| ≤ size·_maxAbs for every bucket. */
+  private _maxAbs = 0;
 
   constructor(options: ADWINOptions = {}) {
     this.delta = checkNumberOption(NAME, 'delta', options.delta ?? 0.002, {
@@ -173,6 +175,8 @@ export class ADWIN implements DriftDetector<ADWINSnapshot> {
     // Kept small so V8 inlines it into the caller's loop; merges and the cut test are out of line.
     if (typeof x !== 'number' || !Number.isFinite(x)) assertFiniteInput(x, NAME);
     if (this._drift) this.reset();
+    const ax = Math.abs(x);
+    if (ax > this._maxAbs) this._maxAbs = ax;
     // Streaming variance update; operation order as River so the doubles match exactly.
     const width = this._width + 1;
     this._width = width;
@@ -216,6 +220,7 @@ export class ADWIN implements DriftDetector<ADWINSnapshot> {
     this._tick = 0;
     this._nDetections = 0;
     this._drift = false;
+    this._maxAbs = 0;
   }
 
   /** Removes the oldest bucket from the window (River's `delete_element`). */
@@ -310,8 +315,8 @@ export class ADWIN implements DriftDetector<ADWINSnapshot> {
    * B = (2/3)δ'. δ' = ln(2·ln W/δ) grows with W, so δ' of a smaller width W' ≤ W (cached, refreshed
    * when W leaves [W', 1.25·W')) is a valid lower bound and spares two logarithms per check.
    * Rounding (River's divisions and running sums, our products and sums) is covered by a slack of
-   * 1e-9·(|T| + Σ|bucket totals| so far) on |D| and a factor (1 − 1e-9) on A and B: the real errors
-   * are below 1e-11 of those magnitudes for any window a double can count. NaN, ±Infinity,
+   * 1e-9·(|T| + Σ|bucket totals|) ≤ 2e-9·W·max|x| on |D| and a factor (1 − 1e-9) on A and B: the
+   * real errors are below 1e-11 of those magnitudes for any window a double can count. NaN, ±Infinity,
    * σ² < 1e-290 (square-root term dropped), δ' ≤ 0 or mwl = 0 make the screen decline.
    */
   private screenClears(): boolean {
@@ -334,7 +339,9 @@ export class ADWIN implements DriftDetector<ADWINSnapshot> {
     const totals = b.totals;
     const counts = b.count;
     const heads = b.head;
-    let absSum = Math.abs(total);
+    // Rounding slack on |D|: Σ|bucket totals| ≤ W·maxAbs, and |T| ≤ W·maxAbs too.
+    const slack = SCREEN_SLACK * 2 * width * this._maxAbs;
+    if (!(slack < Infinity)) return false;
     let n0 = 0;
     let u0 = 0;
     for (let level = b.nLevels - 1; level >= 0; level--) {
@@ -347,9 +354,8 @@ export class ADWIN implements DriftDetector<ADWINSnapshot> {
         const t = totals[q] as number;
         n0 += size;
         u0 += t;
-        absSum += Math.abs(t);
         const n1 = width - n0;
-        const e = Math.abs(u0 - mean * n0) + SCREEN_SLACK * absSum - bq;
+        const e = Math.abs(u0 - mean * n0) + slack - bq;
         if (!(e <= Math.sqrt(kq * (n0 * n1))) && n0 >= mwl && n1 >= mwl) return false;
       }
     }
@@ -435,6 +441,10 @@ export class ADWIN implements DriftDetector<ADWINSnapshot> {
         );
       }
       width += t.length * 2 ** level;
+      for (let k = 0; k < t.length; k++) {
+        // Restores the screen's invariant |bucket total| ≤ size·_maxAbs.
+        a._maxAbs = Math.max(a._maxAbs, Math.abs(a.buckets.totalAt(level, k)) * (INV_POW2[level] as number));
+      }
     }
     a.buckets.nLevels = totals.length;
     if (snapshotNumber(rec, NAME, 'width') !== width) {
