@@ -142,6 +142,19 @@ export class ShardPool extends EventEmitter {
     return result;
   }
 
+  /** Hard stop (shutdown timeout): terminates the threads without waiting for their answers. */
+  async terminate(): Promise<void> {
+    this.closed = true;
+    await Promise.all(
+      this.slots.map(async (slot) => {
+        slot.closing = true;
+        for (const waiter of slot.pending.values()) waiter.reject(new DriftwatchError('DRIFTWATCH_SHARD_POOL_CLOSED', 'shard pool terminated'));
+        slot.pending.clear();
+        await slot.worker.terminate();
+      }),
+    );
+  }
+
   private spawn(shard: number): ShardSlot {
     const workerData: ShardWorkerData = { shard, config: this.config as DriftwatchConfig };
     const worker = new Worker(this.workerPath, { workerData });

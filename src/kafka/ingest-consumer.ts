@@ -1,0 +1,278 @@
+/**
+ * The consumer loop: one kafkajs consumer group over the inputs, outputs and feedback topics, with
+ * the co-partition assigner so that partition p of the three topics lands on this member together.
+ *
+ * eachBatch only routes: it packs the batch into one transferable buffer and hands it to shard
+ * p mod N, resolves the batch's offsets (that moves kafkajs' FETCH position, not the committed
+ * offset: autoCommit is off) and returns. The shard's answer is handled on a per-shard chain, in
+ * order: produce its alerts and DLQ entries, hand retraining triggers on, and only then commit
+ * the batch's offsets (at-least-once: a crash between produce and commit re-reads the batch and
+ * re-produces the same deterministic alert ids).
+ *
+ * Backpressure: each shard has at most `maxInFlightBatchesPerShard` batches between hand-over and
+ * commit; at that bound the shard's partitions are paused (consumer.pause) and resumed once it has
+ * drained to half the bound, so a slow shard or a slow alert topic grows lag, not memory.
+ *
+ * Re-deliveries: after a rebalance kafkajs fetches a retained partition again from its committed
+ * offset; records at or below the highest offset already handed to the shard are dropped here, so a
+ * shard never sees a record twice while it keeps the partition's state.
+ */
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { DriftwatchConfig } from '../config/config-types';
+import type { TopicRole } from '../pipeline/records';
+import { encodeBatch } from '../shards/batch-codec';
+import type { ShardPool } from '../shards/shard-pool';
+import type { ShardResult } from '../shards/shard-protocol';
+import { createCoPartitionAssigner } from './co-partition-assigner';
+import { sourceTopics } from './topic-setup';
+
+/** What the consumer tells the service (metrics, publishing). */
+export interface IngestHandlers {
+  /**
+   * Publishes a shard's outputs (alerts, DLQ, retraining triggers). Must resolve only once they are
+   * durably produced: the offsets are committed after it. A rejection is logged and the batch's
+   * partition is re-read from its last committed position.
+   */
+  onResult(result: ShardResult, shard: number): Promise<void>;
+  /** Consumer lag of a topic-partition, as kafkajs computed it for the last batch. */
+  onLag?(topic: string, partition: number, lag: number): void;
+  /** The member joined the group with these partition indexes. */
+  onAssigned?(partitions: number[]): void;
+  onPaused?(shard: number, paused: boolean): void;
+}
+
+const tpKey = (topic: string, partition: number): string => `${partition}\u0000${topic}`;
+
+export class IngestConsumer {
+  private readonly consumer: Consumer;
+  private readonly roles: Map<string, TopicRole>;
+  private readonly maxInFlight: number;
+  /** Per shard: batches handed over and not yet committed-or-failed. */
+  private readonly inFlight: number[];
+  private readonly paused: boolean[];
+  /** Per shard: the chain that handles answers in order. */
+  private readonly chains: Promise<void>[];
+  /** Highest offset handed to a shard, per topic-partition (for dropping re-deliveries). */
+  private readonly dispatched = new Map<string, number>();
+  /** Highest offset whose outputs were produced, per topic-partition (what may be committed). */
+  private readonly produced = new Map<string, number>();
+  /** First offset seen per topic-partition since it was assigned (where to re-read from after a crash). */
+  private readonly firstSeen = new Map<string, number>();
+  /** topic → partitions currently assigned. */
+  private assignment: Record<string, number[]> = {};
+  private assignedPartitions = new Set<number>();
+  private readonly pendingCommits = new Map<string, { topic: string; partition: number; offset: number }>();
+  private committing: Promise<void> | null = null;
+  private joinedOnce = false;
+  private joinWaiters: (() => void)[] = [];
+  private stopped = false;
+
+  constructor(
+    kafka: Kafka,
+    config: Readonly<DriftwatchConfig>,
+    private readonly pool: ShardPool,
+    private readonly handlers: IngestHandlers,
+    private readonly logger: Logger,
+  ) {
+    this.roles = sourceTopics(config);
+    this.maxInFlight = Math.max(1, config.maxInFlightBatchesPerShard);
+    this.inFlight = new Array<number>(pool.size).fill(0);
+    this.paused = new Array<boolean>(pool.size).fill(false);
+    this.chains = Array.from({ length: pool.size }, () => Promise.resolve());
+    this.consumer = kafka.consumer({
+      groupId: config.kafka.groupId,
+      maxWaitTimeInMs: config.kafka.fetchMaxWaitMs,
+      partitionAssigners: [createCoPartitionAssigner(logger)],
+      allowAutoTopicCreation: false,
+    });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => this.onGroupJoin(event.payload.memberAssignment));
+    this.pool.on('crash', (shard: number) => this.onShardCrash(shard));
+  }
+
+  get joined(): boolean {
+    return this.joinedOnce;
+  }
+
+  /** Resolves once the member has joined the group for the first time. */
+  waitJoined(): Promise<void> {
+    if (this.joinedOnce) return Promise.resolve();
+    return new Promise((resolve) => this.joinWaiters.push(resolve));
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [...this.roles.keys()], fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+  }
+
+  /** Stops fetching and waits until every handed-over batch is processed, produced and committed. */
+  async stopFetching(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.consumer.stop();
+    await this.drain();
+  }
+
+  /** Waits for the per-shard chains and the commits they queued. */
+  async drain(): Promise<void> {
+    await Promise.all(this.chains);
+    await this.flushCommits();
+  }
+
+  async disconnect(): Promise<void> {
+    await this.consumer.disconnect();
+  }
+
+  private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    if (!isRunning() || isStale() || this.stopped) return;
+    const { topic, partition } = batch;
+    const role = this.roles.get(topic);
+    if (role === undefined || batch.messages.length === 0) return;
+    const key = tpKey(topic, partition);
+    const last = this.dispatched.get(key) ?? -1;
+    const messages = batch.messages.filter((m) => Number(m.offset) > last);
+    this.handlers.onLag?.(topic, partition, Number(batch.offsetLag()));
+    if (messages.length > 0) {
+      if (!this.firstSeen.has(key)) this.firstSeen.set(key, Number(messages[0]!.offset));
+      const lastOffset = Number(messages[messages.length - 1]!.offset);
+      this.dispatched.set(key, lastOffset);
+      const shard = this.pool.shardOf(partition);
+      const result = this.pool.push(partition, encodeBatch(role, topic, partition, messages));
+      this.inFlight[shard]!++;
+      this.chains[shard] = this.chains[shard]!.then(() => this.settle(shard, topic, partition, result));
+      if (this.inFlight[shard]! >= this.maxInFlight) this.setPaused(shard, true);
+    }
+    resolveOffset(batch.lastOffset());
+    await heartbeat();
+  }
+
+  private async settle(shard: number, topic: string, partition: number, pending: Promise<ShardResult>): Promise<void> {
+    try {
+      const result = await pending;
+      await this.handlers.onResult(result, shard);
+      for (const p of result.processed) {
+        const key = tpKey(p.topic, p.partition);
+        this.produced.set(key, Math.max(this.produced.get(key) ?? -1, p.offset));
+        this.queueCommit(p.topic, p.partition, p.offset + 1);
+      }
+    } catch (e) {
+      // A crashed shard is handled by onShardCrash (it seeks all of the shard's partitions back);
+      // anything else (a failing publish after close, a worker bug) re-reads this partition.
+      const code = (e as { code?: unknown }).code;
+      if (code !== 'DRIFTWATCH_SHARD_CRASHED') {
+        this.logger.error({ err: e, topic, partition, shard }, 'handling a shard result failed; the partition is read again from its last produced offset');
+        this.rewind(topic, partition);
+      }
+    } finally {
+      this.inFlight[shard]!--;
+      if (this.paused[shard] && this.inFlight[shard]! <= Math.floor(this.maxInFlight / 2)) this.setPaused(shard, false);
+    }
+  }
+
+  private queueCommit(topic: string, partition: number, offset: number): void {
+    if (!(this.assignment[topic] ?? []).includes(partition)) return; // revoked meanwhile: the new owner commits
+    this.pendingCommits.set(tpKey(topic, partition), { topic, partition, offset });
+    if (this.committing === null) this.committing = this.commitLoop();
+  }
+
+  /** One commit request at a time; offsets queued meanwhile are merged into the next one. */
+  private async commitLoop(): Promise<void> {
+    while (this.pendingCommits.size > 0) {
+      const batch = [...this.pendingCommits.values()];
+      this.pendingCommits.clear();
+      try {
+        await this.consumer.commitOffsets(batch.map((c) => ({ topic: c.topic, partition: c.partition, offset: String(c.offset) })));
+      } catch (e) {
+        // A rebalance in progress rejects commits; the offsets are committed by the next commit of
+        // the partition or re-read by its next owner (at-least-once).
+        this.logger.warn({ err: e, offsets: batch }, 'offset commit failed');
+      }
+    }
+    this.committing = null;
+  }
+
+  private async flushCommits(): Promise<void> {
+    while (this.committing !== null) await this.committing;
+  }
+
+  private setPaused(shard: number, paused: boolean): void {
+    if (this.paused[shard] === paused) return;
+    this.paused[shard] = paused;
+    const topics = Object.entries(this.assignment)
+      .map(([topic, partitions]) => ({ topic, partitions: partitions.filter((p) => this.pool.shardOf(p) === shard) }))
+      .filter((t) => t.partitions.length > 0);
+    if (paused) this.consumer.pause(topics);
+    else this.consumer.resume(topics);
+    this.logger.debug({ shard, paused, inFlight: this.inFlight[shard] }, paused ? 'shard saturated: its partitions are paused' : 'shard drained: its partitions resume');
+    this.handlers.onPaused?.(shard, paused);
+  }
+
+  private onGroupJoin(memberAssignment: Record<string, number[]>): void {
+    const next = new Set<number>();
+    for (const partitions of Object.values(memberAssignment)) for (const p of partitions) next.add(p);
+    const lost = [...this.assignedPartitions].filter((p) => !next.has(p));
+    this.assignment = Object.fromEntries(Object.entries(memberAssignment).map(([t, ps]) => [t, [...ps].sort((a, b) => a - b)]));
+    this.assignedPartitions = next;
+    for (const key of [...this.dispatched.keys()]) {
+      const [partition, topic] = key.split('\u0000') as [string, string];
+      if (!(this.assignment[topic] ?? []).includes(Number(partition))) {
+        this.dispatched.delete(key);
+        this.produced.delete(key);
+        this.firstSeen.delete(key);
+      }
+    }
+    this.logger.info({ assignment: this.assignment, revoked: lost }, 'joined the consumer group');
+    if (lost.length > 0) {
+      // The revoke goes behind the batches already queued on each shard: their pipelines finish
+      // after the last record they were given; what that releases is still produced.
+      for (const shard of new Set(lost.map((p) => this.pool.shardOf(p)))) {
+        const partitions = lost.filter((p) => this.pool.shardOf(p) === shard);
+        const result = this.pool.send(shard, { type: 'revoke', partitions });
+        this.chains[shard] = this.chains[shard]!.then(async () => {
+          try {
+            await this.handlers.onResult(await result, shard);
+          } catch (e) {
+            this.logger.error({ err: e, shard, partitions }, 'finishing revoked partitions failed');
+          }
+        });
+      }
+    }
+    // Pauses belong to the previous assignment; re-apply them to the new one.
+    for (let shard = 0; shard < this.pool.size; shard++) {
+      if (this.paused[shard]) {
+        this.paused[shard] = false;
+        this.setPaused(shard, true);
+      }
+    }
+    this.handlers.onAssigned?.([...next].sort((a, b) => a - b));
+    if (!this.joinedOnce) {
+      this.joinedOnce = true;
+      for (const w of this.joinWaiters.splice(0)) w();
+    }
+  }
+
+  /** A restarted shard has empty state: re-read its partitions from the last produced offsets. */
+  private onShardCrash(shard: number): void {
+    for (const [topic, partitions] of Object.entries(this.assignment)) {
+      for (const partition of partitions) if (this.pool.shardOf(partition) === shard) this.rewind(topic, partition);
+    }
+  }
+
+  private rewind(topic: string, partition: number): void {
+    const key = tpKey(topic, partition);
+    const from = this.produced.has(key) ? this.produced.get(key)! + 1 : this.firstSeen.get(key);
+    if (from === undefined || this.stopped) return;
+    this.dispatched.set(key, from - 1);
+    try {
+      this.consumer.seek({ topic, partition, offset: String(from) });
+      this.logger.warn({ topic, partition, offset: from }, 'partition rewound: its records are read again');
+    } catch (e) {
+      this.logger.error({ err: e, topic, partition }, 'could not rewind the partition');
+    }
+  }
+}
