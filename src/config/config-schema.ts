@@ -1,0 +1,285 @@
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+import type { DriftwatchConfig } from './config-types';
+
+/**
+ * The one declaration of every configuration option: its type, valid range, default and meaning.
+ * `loadConfig` parses the merged layers (file < env < flags) with this schema once, so a value the
+ * user did not give takes the default declared here. The option table in docs/configuration.md,
+ * the env-var names and the error messages are all derived from this declaration
+ * (src/config/config-options.ts), and test/unit/config.test.ts keeps the docs in sync.
+ *
+ * Objects are strict: an unknown key (a typo) is an error, never silently ignored.
+ * Nested sections use `prefault({})` so that an absent section is parsed as `{}` and its own
+ * defaults apply.
+ */
+
+/** `host:port`, with an IPv6 host in brackets. */
+const BROKER = /^(\[[0-9A-Fa-f:.]+\]|[^\s:[\]]+):\d{1,5}$/;
+/** Kafka's legal topic names. */
+const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
+
+const int = (min: number, max?: number) => (max === undefined ? z.number().int().min(min) : z.number().int().min(min).max(max));
+const topic = (fallback: string, description: string) =>
+  z.string().regex(TOPIC, 'a Kafka topic name: 1-249 of [A-Za-z0-9._-]').default(fallback).describe(description);
+
+/** cores − 1, at least 1: the main thread keeps one core for Kafka I/O. */
+export function defaultShardCount(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
+
+const kafkaSchema = z.strictObject({
+  brokers: z
+    .array(z.string().regex(BROKER, 'host:port'))
+    .min(1)
+    .default(['127.0.0.1:9092'])
+    .describe('Bootstrap brokers, `host:port` each (env: comma-separated).'),
+  clientId: z.string().min(1).default('driftwatch').describe('kafkajs client id, shown in broker logs and quotas.'),
+  groupId: z
+    .string()
+    .min(1)
+    .default('driftwatch')
+    .describe('Consumer group; instances with the same group id share the partitions (horizontal scale).'),
+  topics: z
+    .strictObject({
+      inputs: topic('inference.inputs', 'Input events (one per request), key = model_id.'),
+      outputs: topic('inference.outputs', 'Output events (one per response), co-partitioned with the inputs.'),
+      feedback: topic('inference.feedback', 'Optional user feedback (redo, switch_to_typing, labels), co-partitioned.'),
+      alerts: topic('drift.alerts', 'Where drift alerts are produced (DESIGN §2.2), key = model_id.'),
+      dlq: topic('driftwatch.dlq', 'Dead-letter topic for records that fail decoding or validation.'),
+      checkpoints: topic('driftwatch.checkpoints', 'Compacted topic holding per-partition state checkpoints.'),
+    })
+    .prefault({})
+    .describe('Topic names; the roles are fixed, the names are yours.'),
+  format: z
+    .enum(['auto', 'json', 'avro', 'confluent-avro'])
+    .default('auto')
+    .describe('Wire format of the input topics; `auto` tells JSON, Confluent-framed Avro and plain Avro apart per record.'),
+  schemaIds: z
+    .record(z.string().regex(/^\d+$/, 'a numeric schema id'), z.string().min(1))
+    .default({})
+    .describe(
+      'Confluent schema id → `.avsc` file, e.g. `{"7": "schemas/inference-input.avsc"}` (env: JSON). Relative paths are resolved against the config file folder (the working directory for env/flags); the effective config holds absolute paths.',
+    ),
+  fetchMaxWaitMs: int(0, 60_000)
+    .default(100)
+    .describe('How long a fetch waits for data (kafkajs maxWaitTimeInMs); lower = lower alert latency, more requests.'),
+  alertFormat: z.enum(['json', 'avro']).default('json').describe('Encoding of alert records: JSON, or Avro with schemas/drift-alert.avsc.'),
+  ssl: z
+    .union([
+      z.boolean(),
+      z.strictObject({
+        ca: z.string().optional().describe('PEM text of the CA certificate(s) to trust.'),
+        cert: z.string().optional().describe('PEM text of the client certificate (mutual TLS).'),
+        key: z.string().optional().describe('PEM text of the client private key (secret; redacted).'),
+        rejectUnauthorized: z.boolean().optional().describe('Verify the broker certificate (TLS default: true).'),
+      }),
+    ])
+    .optional()
+    .describe('TLS to the brokers: `true` for TLS with the system CAs, or an object; absent = PLAINTEXT.'),
+  sasl: z
+    .strictObject({
+      mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).describe('SASL mechanism.'),
+      username: z.string().min(1).describe('SASL user name.'),
+      password: z.string().describe('SASL password (secret; redacted).'),
+    })
+    .optional()
+    .describe('SASL authentication; absent = none.'),
+});
+
+export const configSchema = z
+  .strictObject({
+    kafka: kafkaSchema.prefault({}).describe('Kafka connection, topics and formats.'),
+    redis: z
+      .strictObject({
+        url: z
+          .string()
+          .regex(/^rediss?:\/\/.+/, 'a redis:// or rediss:// URL')
+          .optional()
+          .describe('Redis for the BullMQ retraining queue, `redis://[user:password@]host:port[/db]` (password redacted); absent = retraining triggers off.'),
+      })
+      .prefault({})
+      .describe('Redis connection.'),
+    shards: int(1, 1024)
+      .default(defaultShardCount)
+      .meta({
+        description: 'Number of shard worker threads; default cores − 1, at least 1 (os.availableParallelism()).',
+        // Shown in docs instead of this machine's value.
+        defaultText: 'max(1, cores − 1)',
+      }),
+    maxInFlightBatchesPerShard: int(1, 1024)
+      .default(4)
+      .describe('Batches a shard may have queued before its partitions are paused (bounded memory under backpressure).'),
+    windows: z
+      .strictObject({
+        size: int(1).default(1000).describe('A window closes every `size` input events of a (model, version).'),
+        minSamples: int(1).default(100).describe('Minimum values of a series in a window for it to be tested.'),
+        allowedLatenessMs: int(0)
+          .default(2000)
+          .describe('Event-time lateness allowed per topic-partition; older events are counted as late and dropped.'),
+      })
+      .prefault({})
+      .describe('Event-time windows.'),
+    reference: z
+      .strictObject({
+        mode: z
+          .enum(['first-n', 'profile', 'trailing'])
+          .default('first-n')
+          .describe('`first-n`: the first `size` values of a model version; `profile`: a baseline file; `trailing`: a trailing window.'),
+        size: int(1).default(5000).describe('Values per series in the reference (modes first-n and trailing).'),
+        profilePath: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('Baseline profile written by `driftwatch baseline` (required by mode `profile`; resolved like schemaIds).'),
+      })
+      .prefault({})
+      .describe('What a window is compared with.'),
+    detection: z
+      .strictObject({
+        alpha: z
+          .number()
+          .gt(0)
+          .lt(1)
+          .default(0.01)
+          .describe('Family-wise false-alarm rate per (model, version) window, split across its tests (Bonferroni).'),
+        minKsStatistic: z
+          .number()
+          .min(0)
+          .max(1)
+          .default(0.1)
+          .describe('Minimum KS D for continuous metrics, so huge samples do not alert on trivial shifts.'),
+        minRateChange: z
+          .number()
+          .min(0)
+          .max(1)
+          .default(0.05)
+          .describe('Minimum absolute change of a rate (0.05 = five percentage points).'),
+        minJensenShannon: z
+          .number()
+          .min(0)
+          .max(1)
+          .default(0.1)
+          .describe('Minimum Jensen-Shannon distance (base 2) for categorical features.'),
+        persistence: int(1).default(1).describe('Consecutive drifted windows before an incident fires.'),
+      })
+      .prefault({})
+      .describe('Detection policy (false-alarm control).'),
+    features: z
+      .array(
+        z.strictObject({
+          name: z.string().min(1).describe('Key in `input.features`.'),
+          type: z.enum(['numeric', 'categorical']).describe('numeric → two-sample tests; categorical → chi-square / Jensen-Shannon.'),
+        }),
+      )
+      .default([])
+      .describe('User-named input features monitored as `feature:<name>`, e.g. `[{"name": "snr_db", "type": "numeric"}]` (env: JSON).'),
+    missingFeatures: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('Features counted by `missing_values`; absent = all keys of `input.features` (env: comma-separated).'),
+    slices: z
+      .strictObject({
+        dimensions: z
+          .array(z.string().min(1))
+          .optional()
+          .describe('Segment fields used as slice dimensions; absent = every field of `segment` (env: comma-separated).'),
+        maxValuesPerField: int(1)
+          .default(20)
+          .describe('Distinct values per field per model before further values fold into `__other__`.'),
+      })
+      .prefault({})
+      .describe('Slices (audits by segment).'),
+    redo: z
+      .strictObject({
+        windowMs: int(1).default(30_000).describe('A new input from the same session within this time counts as a redo of the previous one.'),
+      })
+      .prefault({})
+      .describe('Redo derivation without feedback.'),
+    join: z
+      .strictObject({
+        ttlMs: int(1).default(60_000).describe('How long (event time) an input waits for its output/feedback; later ones are orphans.'),
+        maxPending: int(1).default(100_000).describe('Pending inputs per shard partition before the oldest are evicted (bounded memory).'),
+      })
+      .prefault({})
+      .describe('Request join of outputs and feedback to inputs by request_id.'),
+    alerts: z
+      .strictObject({
+        resolveAfterCleanWindows: int(1).default(3).describe('Clean windows after which a firing incident resolves.'),
+        cooldownWindows: int(0).default(3).describe('Windows after a resolve during which the same series cannot fire again.'),
+      })
+      .prefault({})
+      .describe('Incident lifecycle.'),
+    retrain: z
+      .strictObject({
+        queue: z
+          .string()
+          .regex(/^[^:\s]+$/, 'a queue name without ":" or spaces')
+          .default('driftwatch-retrain')
+          .describe('BullMQ queue of retraining jobs (job id = incident id).'),
+        minIntervalMs: int(0).default(3_600_000).describe('Minimum time between two retraining jobs of the same model.'),
+        command: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('Shell command the retrain worker runs per job (job JSON on stdin); absent = no command.'),
+        webhook: z
+          .string()
+          .regex(/^https?:\/\/.+/, 'an http:// or https:// URL')
+          .optional()
+          .describe('URL the retrain worker POSTs each job to (credentials in the URL are redacted); absent = no webhook.'),
+        attempts: int(1).default(3).describe('Attempts per job (exponential backoff) before it is marked failed.'),
+      })
+      .prefault({})
+      .describe('Retraining triggers.'),
+    ops: z
+      .strictObject({
+        host: z.string().min(1).default('127.0.0.1').describe('Address the ops HTTP server binds to (loopback by default; 0.0.0.0 exposes it).'),
+        port: int(0, 65_535).default(9464).describe('Ops HTTP port (/livez, /readyz, /metrics); 0 = an ephemeral port.'),
+        token: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('Bearer token required by /readyz and /metrics (secret; redacted); absent = open. /livez stays open.'),
+      })
+      .prefault({})
+      .describe('Ops HTTP server.'),
+    log: z
+      .strictObject({
+        level: z
+          .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+          .default('info')
+          .describe('pino log level (JSON lines on stdout).'),
+      })
+      .prefault({})
+      .describe('Logging.'),
+    shutdownTimeoutMs: int(1)
+      .default(30_000)
+      .describe('Hard limit for the graceful shutdown (stop fetching, drain, commit, close); past it the process exits 1.'),
+  })
+  .superRefine((c, ctx) => {
+    // Cross-field rules: each names the path the user has to change.
+    if (c.windows.minSamples > c.windows.size) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['windows', 'minSamples'],
+        message: `must be ≤ windows.size (${c.windows.size}); a window could never be tested`,
+      });
+    }
+    if (c.reference.mode === 'profile' && c.reference.profilePath === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['reference', 'profilePath'], message: 'is required when reference.mode is "profile"' });
+    }
+    const seen = new Set<string>();
+    c.features.forEach((f, i) => {
+      if (seen.has(f.name)) ctx.addIssue({ code: 'custom', path: ['features', i, 'name'], message: `duplicate feature "${f.name}"` });
+      seen.add(f.name);
+    });
+  });
+
+/** The type the schema produces. */
+export type ParsedConfig = z.output<typeof configSchema>;
+
+// Compile-time proof that the schema produces exactly the shared contract type (both directions).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const schemaMatchesContract: Same<ParsedConfig, DriftwatchConfig> = true;
+void schemaMatchesContract;

@@ -1,0 +1,113 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * The service's Prometheus metrics, on one prom-client Registry per instance (never the global
+ * one, so tests and several services in one process do not collide).
+ *
+ * Naming: `driftwatch_` prefix, `_total` for counters, base units (seconds). Labels are
+ * low-cardinality only (topic role, error code, shard, partition, alert kind/status): never a model
+ * id, version or slice, which are unbounded.
+ *
+ * Node's default metrics (prom-client `collectDefaultMetrics`) keep their standard names
+ * (`process_*`, `nodejs_*`, among them `nodejs_eventloop_lag_seconds` and its percentiles) so that
+ * stock Node.js dashboards work.
+ */
+export interface ServiceMetricsOptions {
+  /** Collect Node's default metrics (event-loop lag, heap, CPU, GC); default true. */
+  defaultMetrics?: boolean;
+}
+
+export class ServiceMetrics {
+  readonly registry = new Registry();
+
+  /** Records consumed from Kafka (or a replay file), by topic role (inputs, outputs, feedback). */
+  readonly eventsConsumed = new Counter({
+    name: 'driftwatch_events_consumed_total',
+    help: 'Records consumed, by topic role.',
+    labelNames: ['topic_role'] as const,
+    registers: [this.registry],
+  });
+
+  /** Records rejected by decoding or validation (sent to the DLQ), by error code. */
+  readonly eventsRejected = new Counter({
+    name: 'driftwatch_events_rejected_total',
+    help: 'Records rejected by decoding or validation (sent to the DLQ), by error code.',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+
+  /** Events dropped because they arrived later than the allowed lateness. */
+  readonly eventsLate = new Counter({
+    name: 'driftwatch_events_late_total',
+    help: 'Events older than the allowed lateness behind their topic-partition, counted and dropped.',
+    registers: [this.registry],
+  });
+
+  /** Outputs/feedback whose input never arrived within the join TTL (or was evicted). */
+  readonly joinOrphans = new Counter({
+    name: 'driftwatch_join_orphans_total',
+    help: 'Outputs and feedback that found no input within the join TTL.',
+    registers: [this.registry],
+  });
+
+  /** Time a shard worker takes for one batch, from hand-over to result. */
+  readonly shardBatchSeconds = new Histogram({
+    name: 'driftwatch_shard_batch_seconds',
+    help: 'Time from handing a batch to a shard worker to its result, in seconds.',
+    labelNames: ['shard'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  /** Consumer lag per input topic role and partition (high watermark − committed/next offset). */
+  readonly consumerLag = new Gauge({
+    name: 'driftwatch_consumer_lag',
+    help: 'Messages behind the high watermark, by topic role and partition.',
+    labelNames: ['topic_role', 'partition'] as const,
+    registers: [this.registry],
+  });
+
+  /** Alert records produced, by kind (data_drift, concept_drift, data_quality) and status (firing, resolved). */
+  readonly alerts = new Counter({
+    name: 'driftwatch_alerts_total',
+    help: 'Alert records produced, by kind and status.',
+    labelNames: ['kind', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  /** Retraining triggers, by result (enqueued, deduplicated, rate_limited, buffered, failed). */
+  readonly retrainJobs = new Counter({
+    name: 'driftwatch_retrain_jobs_total',
+    help: 'Retraining triggers, by result.',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  /** Batches handed to a shard and not yet answered (bounded by maxInFlightBatchesPerShard). */
+  readonly inflightBatches = new Gauge({
+    name: 'driftwatch_inflight_batches',
+    help: 'Batches handed to a shard worker and not yet answered.',
+    labelNames: ['shard'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(options: ServiceMetricsOptions = {}) {
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Adds a pipeline's late and orphan counts (PipelineOutput.counters); consumed and rejected are counted per role / per code. */
+  addPipelineCounters(counters: { late: number; orphans: number }): void {
+    if (counters.late > 0) this.eventsLate.inc(counters.late);
+    if (counters.orphans > 0) this.joinOrphans.inc(counters.orphans);
+  }
+
+  /** The Prometheus text exposition of every metric. */
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  /** Content-Type of `metrics()`. */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
