@@ -1,16 +1,45 @@
 /**
  * The engine of one partition index p: partition p of the inputs, outputs and feedback topics.
- * (skeleton: the full implementation follows in this file's next commit.)
+ * Records → decode (rejects → DLQ + data-quality counts) → per-stream lateness → event-time merge
+ * behind the watermark → request join and redo derivation → metric values into the series of
+ * (model, version, slice, metric) → every `windows.size` inputs of a version: tests, incidents,
+ * alerts and retraining triggers. Pure computation: no I/O, no wall clock except `emitted_at`.
+ * The same class runs in the shard workers and in `driftwatch replay`, so both give the same alerts.
  */
 import type { DlqEntry, DriftAlert, RetrainTrigger } from '../alerts/alert-types';
 import type { DriftwatchConfig } from '../config/config-types';
-import type { InferenceEvent } from '../pipeline/events';
+import type { DecodeResult, RecordDecoder } from '../ingest/record-decoder';
+import type { FeedbackEvent, InputEvent, OutputEvent } from '../pipeline/events';
 import type { SourceRecord } from '../pipeline/records';
+import { AlertManager, type AlertSink } from './alert-manager';
+import { loadBaselineProfile, profileLookup, type BaselineProfile, type ProfileSeries } from './baseline-profile';
+import { DataQualityMonitor } from './data-quality-monitor';
+import { evaluateWindow } from './window-evaluation';
+import { categoricalFeature, missingCount, numericFeature } from './input-metrics';
+import {
+  FIRST_FEATURE,
+  M_BRIGHTNESS,
+  M_CONFIDENCE,
+  M_ERROR_RATE,
+  M_INPUT_LENGTH,
+  M_LATENCY_MS,
+  M_MISSING_VALUES,
+  M_NULL_OUTPUT,
+  M_REDO,
+  M_SWITCH_TO_TYPING,
+  metricCatalog,
+  type MetricDef,
+} from './metric-catalog';
+import { ModelVersionState, type ProfileLookup } from './model-version-state';
+import { RedoTracker } from './redo-tracker';
+import { RequestJoin, type OpenRequest } from './request-join';
+import type { CategoricalSeries, ContinuousSeries, RateSeries } from './series';
+import { SliceRegistry } from './slice-registry';
+import { StreamMerger, type MergedEvent } from './stream-merger';
 
-/** What the DECODE engineer's `createRecordDecoder(config)` returns (src/ingest/record-decoder.ts). */
-export type DecodeResult = { ok: true; event: InferenceEvent } | { ok: false; code: string; message: string };
-export type RecordDecoder = (record: SourceRecord) => DecodeResult;
+export type { DecodeResult, RecordDecoder };
 
+/** Per-call counts (deltas of this push/finish call, not running totals). */
 export interface PipelineCounters {
   consumed: number;
   rejected: number;
@@ -28,20 +57,312 @@ export interface PipelineOutput {
 export interface PartitionPipelineOptions {
   /** Wall clock for `emitted_at` only (default Date.now). */
   now?: () => number;
+  /** The baseline profile for `reference.mode: profile` (default: read `reference.profilePath`). */
+  profile?: BaselineProfile;
+  /**
+   * `driftwatch baseline`: every value goes to the references (no windows, no tests); read them
+   * with {@link PartitionPipeline.exportProfile}.
+   */
+  profileOnly?: boolean;
+}
+
+interface ModelState {
+  readonly slices: SliceRegistry;
+  readonly versions: Map<string, ModelVersionState>;
+}
+
+const KEY_TEXT = new TextDecoder('utf-8');
+
+function keyText(key: Uint8Array | null): string | null {
+  return key === null ? null : KEY_TEXT.decode(key);
+}
+
+function emptyOutput(): PipelineOutput {
+  return { alerts: [], dlq: [], retrain: [], counters: { consumed: 0, rejected: 0, late: 0, orphans: 0 } };
 }
 
 export class PartitionPipeline {
+  private readonly merger: StreamMerger;
+  private readonly join: RequestJoin<ModelVersionState, MergedEvent>;
+  private readonly redo: RedoTracker;
+  private readonly models = new Map<string, ModelState>();
+  private readonly metrics: MetricDef[];
+  private readonly alertManager: AlertManager;
+  private readonly quality: DataQualityMonitor;
+  private readonly profile: ProfileLookup | null;
+  private readonly windowSize: number;
+  private readonly referenceSize: number;
+  private readonly trailing: boolean;
+  private readonly profileOnly: boolean;
+  /** Latest event time processed (drives join expiry). */
+  private eventTime = -Infinity;
+  /** Output of the call in progress. */
+  private out: PipelineOutput = emptyOutput();
+  private readonly finaliseRequest = (r: OpenRequest<ModelVersionState>): void => this.finalise(r);
+
   constructor(
     readonly config: Readonly<DriftwatchConfig>,
     readonly decode: RecordDecoder,
-    readonly options: PartitionPipelineOptions = {},
-  ) {}
-
-  push(records: readonly SourceRecord[]): PipelineOutput {
-    return { alerts: [], dlq: [], retrain: [], counters: { consumed: records.length, rejected: 0, late: 0, orphans: 0 } };
+    options: PartitionPipelineOptions = {},
+  ) {
+    const now = options.now ?? Date.now;
+    this.merger = new StreamMerger(config.windows.allowedLatenessMs);
+    // Requests stay open until both the join TTL and the redo window have passed: a derived redo
+    // can only be credited to a request that is still open.
+    this.join = new RequestJoin(Math.max(config.join.ttlMs, config.redo.windowMs), config.join.maxPending);
+    this.redo = new RedoTracker(config.redo.windowMs, config.join.maxPending);
+    this.metrics = metricCatalog(config.features);
+    this.alertManager = new AlertManager(
+      {
+        persistence: config.detection.persistence,
+        resolveAfterCleanWindows: config.alerts.resolveAfterCleanWindows,
+        cooldownWindows: config.alerts.cooldownWindows,
+      },
+      now,
+    );
+    this.quality = new DataQualityMonitor(config, this.alertManager);
+    this.profileOnly = options.profileOnly ?? false;
+    this.windowSize = config.windows.size;
+    // Baseline building keeps up to reference.size values per series from the whole file.
+    this.referenceSize = config.reference.size;
+    this.trailing = config.reference.mode === 'trailing' && !this.profileOnly;
+    let profile: BaselineProfile | undefined = options.profile;
+    if (profile === undefined && config.reference.mode === 'profile' && !this.profileOnly && config.reference.profilePath !== undefined) {
+      profile = loadBaselineProfile(config.reference.profilePath);
+    }
+    this.profile = profile === undefined || this.profileOnly ? null : profileLookup(profile);
   }
 
+  /** Records of this partition index, in the per-topic order Kafka gave them. */
+  push(records: readonly SourceRecord[]): PipelineOutput {
+    const out = emptyOutput();
+    this.out = out;
+    const c = out.counters;
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i] as SourceRecord;
+      c.consumed++;
+      let res: DecodeResult;
+      try {
+        res = this.decode(r);
+      } catch (e) {
+        res = { ok: false, code: 'DRIFTWATCH_DECODE_FAILED', message: `unexpected decoder failure: ${e instanceof Error ? e.message : String(e)}` };
+      }
+      const key = keyText(r.key);
+      if (!res.ok) {
+        c.rejected++;
+        out.dlq.push({
+          topic: r.topic,
+          partition: r.partition,
+          offset: r.offset,
+          error_code: res.code,
+          error_message: res.message,
+          value_b64: Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength).toString('base64'),
+          key,
+        });
+        if (!this.profileOnly) this.quality.record(r.topic, r.partition, r.offset, key ?? '__unknown__', true, null, out);
+        continue;
+      }
+      const ev = res.event;
+      if (!this.profileOnly) this.quality.record(r.topic, r.partition, r.offset, key ?? ev.modelId, false, ev.ts, out);
+      if (!this.merger.add({ event: ev, role: r.role, topic: r.topic, partition: r.partition, offset: r.offset })) c.late++;
+    }
+    // The whole batch is in the merge before anything is released (batch splits never matter).
+    this.merger.release((e) => this.process(e));
+    return out;
+  }
+
+  /** End of input: processes every buffered event. Partial windows are not evaluated. */
   finish(): PipelineOutput {
-    return { alerts: [], dlq: [], retrain: [], counters: { consumed: 0, rejected: 0, late: 0, orphans: 0 } };
+    const out = emptyOutput();
+    this.out = out;
+    this.merger.drain((e) => this.process(e));
+    return out;
+  }
+
+  /** Events waiting for the watermark, open requests and early arrivals (for metrics and tests). */
+  stats(): { buffered: number; openRequests: number; earlyArrivals: number; series: number } {
+    let series = 0;
+    for (const m of this.models.values()) {
+      for (const mv of m.versions.values()) for (const row of mv.series) if (row !== undefined) for (const s of row) if (s !== undefined) series++;
+    }
+    return { buffered: this.merger.buffered, openRequests: this.join.openCount, earlyArrivals: this.join.earlyCount, series };
+  }
+
+  private modelVersion(modelId: string, version: string): ModelVersionState {
+    let m = this.models.get(modelId);
+    if (m === undefined) {
+      m = { slices: new SliceRegistry(this.config.slices.dimensions, this.config.slices.maxValuesPerField), versions: new Map() };
+      this.models.set(modelId, m);
+    }
+    let mv = m.versions.get(version);
+    if (mv === undefined) {
+      mv = new ModelVersionState(modelId, version, m.slices, this.metrics, {
+        referenceSize: this.referenceSize,
+        trailing: this.trailing,
+        profile: this.profile,
+      });
+      m.versions.set(version, mv);
+    }
+    return mv;
+  }
+
+  private process(e: MergedEvent): void {
+    const ts = e.event.ts;
+    if (ts > this.eventTime) {
+      this.eventTime = ts;
+      this.out.counters.orphans += this.join.expire(ts, this.finaliseRequest);
+    }
+    switch (e.event.type) {
+      case 'input':
+        this.onInput(e, e.event);
+        break;
+      case 'output': {
+        const req = this.join.get(e.event.requestId);
+        if (req === undefined) this.out.counters.orphans += this.join.park(e.event.requestId, e, ts);
+        else this.onOutput(req, e, e.event);
+        break;
+      }
+      case 'feedback': {
+        const req = this.join.get(e.event.requestId);
+        if (req === undefined) this.out.counters.orphans += this.join.park(e.event.requestId, e, ts);
+        else this.onFeedback(req, e, e.event);
+        break;
+      }
+    }
+  }
+
+  /** The value clock: in profile-only mode everything is reference. */
+  private clockOf(mv: ModelVersionState): number {
+    return this.profileOnly ? -Infinity : mv.clock;
+  }
+
+  private onInput(e: MergedEvent, ev: InputEvent): void {
+    const mv = this.modelVersion(ev.modelId, ev.modelVersion);
+    const sliceIds = mv.slices.resolve(ev.segment);
+    const ts = ev.ts;
+    const clock = this.clockOf(mv);
+    const seq = mv.seq;
+    const missing = missingCount(ev, this.config.missingFeatures);
+    const features = this.config.features;
+    for (let i = 0; i < sliceIds.length; i++) {
+      const sid = sliceIds[i] as number;
+      if (ev.length !== null) (mv.get(sid, M_INPUT_LENGTH) as ContinuousSeries).add(ev.length, ts, clock, seq);
+      (mv.get(sid, M_MISSING_VALUES) as ContinuousSeries).add(missing, ts, clock, seq);
+      if (ev.brightness !== null) (mv.get(sid, M_BRIGHTNESS) as ContinuousSeries).add(ev.brightness, ts, clock, seq);
+      for (let f = 0; f < features.length; f++) {
+        const spec = features[f]!;
+        if (spec.type === 'categorical') {
+          const v = categoricalFeature(ev, spec);
+          if (v !== null) (mv.get(sid, FIRST_FEATURE + f) as CategoricalSeries).add(v, ts, clock, seq);
+        } else {
+          const v = numericFeature(ev, spec);
+          if (v !== null) (mv.get(sid, FIRST_FEATURE + f) as ContinuousSeries).add(v, ts, clock, seq);
+        }
+      }
+    }
+    mv.noteSource(e.topic, e.partition, e.offset);
+    if (ev.sessionId !== null) {
+      const redone = this.redo.observe(ev.modelId, ev.sessionId, ev.requestId, ts);
+      if (redone !== null) {
+        const prev = this.join.get(redone);
+        if (prev !== undefined) prev.redo = true;
+      }
+    }
+    const req: OpenRequest<ModelVersionState> = {
+      requestId: ev.requestId,
+      modelId: ev.modelId,
+      ts,
+      expiresAt: ts + this.join.ttlMs,
+      mv,
+      sliceIds,
+      outputs: [],
+      label: null,
+      redo: false,
+      switchedToTyping: false,
+    };
+    const early = this.join.openRequest(req, this.finaliseRequest);
+    for (const w of early) {
+      if (w.event.type === 'output') this.onOutput(req, w, w.event);
+      else if (w.event.type === 'feedback') this.onFeedback(req, w, w.event);
+    }
+    if (mv.tick(ts, this.windowSize) && !this.profileOnly) this.closeWindow(mv, ts);
+  }
+
+  private onOutput(req: OpenRequest<ModelVersionState>, e: MergedEvent, ev: OutputEvent): void {
+    const sameModel = ev.modelId === req.modelId;
+    const mv = sameModel && ev.modelVersion === req.mv.version ? req.mv : this.modelVersion(ev.modelId, ev.modelVersion);
+    // Slices come from the input's segment; an output of another model id only feeds its whole model.
+    const sliceIds = sameModel ? req.sliceIds : [0];
+    const clock = this.clockOf(mv);
+    const seq = mv.seq;
+    const ts = ev.ts;
+    for (let i = 0; i < sliceIds.length; i++) {
+      const sid = sliceIds[i] as number;
+      (mv.get(sid, M_NULL_OUTPUT) as RateSeries).add(ev.nullOutput ? 1 : 0, ts, clock, seq);
+      if (ev.confidence !== null) (mv.get(sid, M_CONFIDENCE) as ContinuousSeries).add(ev.confidence, ts, clock, seq);
+      if (ev.latencyMs !== null) (mv.get(sid, M_LATENCY_MS) as ContinuousSeries).add(ev.latencyMs, ts, clock, seq);
+      if (req.label !== null) (mv.get(sid, M_ERROR_RATE) as RateSeries).add(ev.prediction === req.label ? 0 : 1, ts, clock, seq);
+    }
+    mv.noteSource(e.topic, e.partition, e.offset);
+    req.outputs.push({ mv, prediction: ev.prediction, sliceIds });
+    // A version that only answers shadow/canary copies of another version's inputs has no inputs of
+    // its own: its outputs drive its window clock.
+    if (mv !== req.mv && mv.tick(ts, this.windowSize) && !this.profileOnly) this.closeWindow(mv, ts);
+  }
+
+  private onFeedback(req: OpenRequest<ModelVersionState>, e: MergedEvent, ev: FeedbackEvent): void {
+    if (ev.action === 'redo') req.redo = true;
+    else if (ev.action === 'switch_to_typing') req.switchedToTyping = true;
+    if (ev.label !== null && req.label === null) {
+      req.label = ev.label;
+      for (const o of req.outputs) {
+        const clock = this.clockOf(o.mv);
+        for (let i = 0; i < o.sliceIds.length; i++) {
+          (o.mv.get(o.sliceIds[i] as number, M_ERROR_RATE) as RateSeries).add(o.prediction === ev.label ? 0 : 1, ev.ts, clock, o.mv.seq);
+        }
+      }
+    }
+    req.mv.noteSource(e.topic, e.partition, e.offset);
+  }
+
+  /** A request's TTL ended (or it was evicted): its redo and switch_to_typing values are final. */
+  private finalise(r: OpenRequest<ModelVersionState>): void {
+    const mv = r.mv;
+    const clock = this.clockOf(mv);
+    const ts = Math.max(r.ts, this.eventTime);
+    for (let i = 0; i < r.sliceIds.length; i++) {
+      const sid = r.sliceIds[i] as number;
+      (mv.get(sid, M_REDO) as RateSeries).add(r.redo ? 1 : 0, ts, clock, mv.seq);
+      (mv.get(sid, M_SWITCH_TO_TYPING) as RateSeries).add(r.switchedToTyping ? 1 : 0, ts, clock, mv.seq);
+    }
+  }
+
+  private closeWindow(mv: ModelVersionState, ts: number): void {
+    const sink: AlertSink = this.out;
+    evaluateWindow(mv, ts, this.config, this.trailing, this.alertManager, sink);
+    mv.advance();
+  }
+
+  /**
+   * The references of every series as a baseline profile (for `driftwatch baseline`; meaningful
+   * with `profileOnly`, where every value of the input went to the references).
+   */
+  exportProfile(): ProfileSeries[] {
+    const out: ProfileSeries[] = [];
+    for (const [modelId, m] of this.models) {
+      for (const [version, mv] of m.versions) {
+        mv.series.forEach((row) => {
+          if (row === undefined) return;
+          for (const s of row) {
+            if (s === undefined || s.refCount === 0) continue;
+            const base = { model_id: modelId, model_version: version, slice: { ...s.slice.value }, metric: s.def.name };
+            if (s.type === 'continuous') out.push({ ...base, type: 'continuous', values: s.referenceValues() });
+            else if (s.type === 'rate') out.push({ ...base, type: 'rate', k: s.refSuccesses, n: s.refCount });
+            else out.push({ ...base, type: 'categorical', counts: Object.fromEntries(s.ref) });
+          }
+        });
+      }
+    }
+    return out;
   }
 }

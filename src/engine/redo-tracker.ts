@@ -1,0 +1,35 @@
+/**
+ * Derived redos (DESIGN.md §2.1): the same session sends a new input within `redo.windowMs` of its
+ * previous one, so the previous request counts as redone. Remembers the last request per
+ * (model, session) in insertion order, forgetting sessions idle for longer than the window, and at
+ * most `maxSessions` of them (the oldest go first).
+ */
+export class RedoTracker {
+  private readonly last = new Map<string, { requestId: string; ts: number }>();
+
+  constructor(
+    private readonly windowMs: number,
+    private readonly maxSessions: number,
+  ) {}
+
+  /**
+   * Records an input of `sessionId`; returns the request id it redoes (the session's previous
+   * request, if it came at most `windowMs` earlier), else null.
+   */
+  observe(modelId: string, sessionId: string, requestId: string, ts: number): string | null {
+    const key = `${modelId}\u001f${sessionId}`;
+    const prev = this.last.get(key);
+    if (prev !== undefined) this.last.delete(key);
+    else {
+      // Forget idle sessions (front of the map = least recently active), then enforce the cap.
+      for (const [k, v] of this.last) {
+        if (v.ts >= ts - this.windowMs && this.last.size < this.maxSessions) break;
+        this.last.delete(k);
+      }
+    }
+    this.last.set(key, { requestId, ts });
+    if (prev === undefined || prev.requestId === requestId) return null;
+    const gap = ts - prev.ts;
+    return gap >= 0 && gap <= this.windowMs ? prev.requestId : null;
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * The request join: outputs and feedback find their input by `request_id` within `join.ttlMs` of
+ * event time. Two bounded tables, both in insertion order (≈ event-time order after the merge):
+ * - open requests: inputs waiting for their outputs and feedback; an entry is finalised when its
+ *   TTL passes (that is when per-request 0/1 metrics such as `redo` become final) or when the
+ *   table is full (`join.maxPending`: the oldest is finalised early);
+ * - early arrivals: outputs/feedback whose input has not arrived yet (clock skew between
+ *   producers); they are joined when the input comes within the TTL, else dropped as orphans.
+ */
+export interface OpenRequest<M> {
+  readonly requestId: string;
+  readonly modelId: string;
+  readonly ts: number;
+  readonly expiresAt: number;
+  /** The input's model-version state and slice ids (where per-request metrics go). */
+  readonly mv: M;
+  readonly sliceIds: readonly number[];
+  /** Predictions of the joined outputs, per output model version (live, shadow, canary). */
+  outputs: { mv: M; prediction: string | null; sliceIds: readonly number[] }[];
+  label: string | null;
+  redo: boolean;
+  switchedToTyping: boolean;
+}
+
+interface EarlyArrival<E> {
+  readonly expiresAt: number;
+  readonly items: E[];
+}
+
+export class RequestJoin<M, E> {
+  private readonly open = new Map<string, OpenRequest<M>>();
+  private readonly early = new Map<string, EarlyArrival<E>>();
+
+  constructor(
+    readonly ttlMs: number,
+    private readonly maxPending: number,
+  ) {}
+
+  get openCount(): number {
+    return this.open.size;
+  }
+
+  get earlyCount(): number {
+    return this.early.size;
+  }
+
+  get(requestId: string): OpenRequest<M> | undefined {
+    return this.open.get(requestId);
+  }
+
+  /**
+   * Opens a request. A duplicate request id replaces the older entry (which is finalised first).
+   * Returns the early arrivals waiting for this request, in arrival order.
+   */
+  openRequest(req: OpenRequest<M>, finalise: (r: OpenRequest<M>) => void): E[] {
+    const prev = this.open.get(req.requestId);
+    if (prev !== undefined) {
+      this.open.delete(req.requestId);
+      finalise(prev);
+    }
+    while (this.open.size >= this.maxPending) {
+      const oldest = this.open.values().next().value as OpenRequest<M>;
+      this.open.delete(oldest.requestId);
+      finalise(oldest);
+    }
+    this.open.set(req.requestId, req);
+    const waiting = this.early.get(req.requestId);
+    if (waiting === undefined) return [];
+    this.early.delete(req.requestId);
+    return waiting.items;
+  }
+
+  /** Parks an output/feedback whose input is not open; returns the number of orphans it evicted. */
+  park(requestId: string, item: E, ts: number): number {
+    const existing = this.early.get(requestId);
+    if (existing !== undefined) {
+      existing.items.push(item);
+      return 0;
+    }
+    let evicted = 0;
+    while (this.early.size >= this.maxPending) {
+      const [key, oldest] = this.early.entries().next().value as [string, EarlyArrival<E>];
+      this.early.delete(key);
+      evicted += oldest.items.length;
+    }
+    this.early.set(requestId, { expiresAt: ts + this.ttlMs, items: [item] });
+    return evicted;
+  }
+
+  /**
+   * Finalises open requests and drops early arrivals whose TTL ended before `now` (event time).
+   * Returns the number of orphans dropped.
+   */
+  expire(now: number, finalise: (r: OpenRequest<M>) => void): number {
+    for (const r of this.open.values()) {
+      if (r.expiresAt >= now) break;
+      this.open.delete(r.requestId);
+      finalise(r);
+    }
+    let orphans = 0;
+    for (const [key, e] of this.early) {
+      if (e.expiresAt >= now) break;
+      this.early.delete(key);
+      orphans += e.items.length;
+    }
+    return orphans;
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * A growable Float64Array with an optional cap: exact samples for windows and references. It
+ * starts small and doubles, so the many small slice series cost little, and a full whole-model
+ * reference of 5,000 values costs 40 KB (inside the 64 KB per series budget of issue 4).
+ */
+export class SampleBuffer {
+  values: Float64Array;
+  length = 0;
+
+  constructor(initial = 64) {
+    this.values = new Float64Array(initial);
+  }
+
+  push(x: number): void {
+    if (this.length === this.values.length) {
+      const next = new Float64Array(this.values.length * 2);
+      next.set(this.values);
+      this.values = next;
+    }
+    this.values[this.length++] = x;
+  }
+
+  clear(): void {
+    this.length = 0;
+    // Give memory back when a burst made the buffer much larger than usual.
+    if (this.values.length > 4096) this.values = new Float64Array(64);
+  }
+
+  /** A sorted copy of the live values. */
+  sortedCopy(): Float64Array {
+    return this.values.slice(0, this.length).sort();
+  }
+}
+
+/**
+ * The last `capacity` values (a trailing reference). Oldest values are overwritten.
+ */
+export class TrailingSample {
+  readonly values: Float64Array;
+  length = 0;
+  private next = 0;
+
+  constructor(readonly capacity: number) {
+    this.values = new Float64Array(capacity);
+  }
+
+  push(x: number): void {
+    this.values[this.next] = x;
+    this.next = (this.next + 1) % this.capacity;
+    if (this.length < this.capacity) this.length++;
+  }
+
+  sortedCopy(): Float64Array {
+    return this.values.slice(0, this.length).sort();
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Slices of one model: the whole model (id 0, slice `{}`) plus one slice per value of each segment
+ * field used as a dimension (`slices.dimensions`, or every field of `segment` when absent).
+ * Distinct values per field per model are capped at `slices.maxValuesPerField`; further values fold
+ * into one `__other__` slice of that field, so a high-cardinality field (a user id sent by mistake)
+ * cannot grow memory. Ids are assigned in first-seen order, which the merge makes deterministic.
+ */
+import { OTHER_CATEGORY } from '../../detectors/frequency-table';
+
+export interface Slice {
+  readonly id: number;
+  /** Canonical text, `""` for the whole model, else `field=value` (used in ids and maps). */
+  readonly key: string;
+  /** The wire form: `{}` or `{ field: value }`. */
+  readonly value: Readonly<Record<string, string>>;
+}
+
+/** Fields per model used as dimensions when `slices.dimensions` is absent (bounds memory too). */
+export const MAX_SLICE_FIELDS = 16;
+
+export const WHOLE_MODEL: Slice = Object.freeze({ id: 0, key: '', value: Object.freeze({}) });
+
+export class SliceRegistry {
+  readonly slices: Slice[] = [WHOLE_MODEL];
+  private readonly byField = new Map<string, Map<string, number>>();
+
+  constructor(
+    private readonly dimensions: readonly string[] | undefined,
+    private readonly maxValuesPerField: number,
+  ) {}
+
+  /** Slice ids of an input's segment: [0, one id per dimension present]. */
+  resolve(segment: Readonly<Record<string, string>>): number[] {
+    const ids = [0];
+    if (this.dimensions !== undefined) {
+      for (const field of this.dimensions) {
+        const v = segment[field];
+        if (typeof v === 'string') ids.push(this.idOf(field, v));
+      }
+    } else {
+      for (const field in segment) {
+        const v = segment[field];
+        if (typeof v !== 'string') continue;
+        if (!this.byField.has(field) && this.byField.size >= MAX_SLICE_FIELDS) continue;
+        ids.push(this.idOf(field, v));
+      }
+    }
+    return ids;
+  }
+
+  private idOf(field: string, value: string): number {
+    let values = this.byField.get(field);
+    if (values === undefined) {
+      values = new Map();
+      this.byField.set(field, values);
+    }
+    const id = values.get(value);
+    if (id !== undefined) return id;
+    // Values beyond the cap (and the literal "__other__") share the field's overflow slice.
+    const folded = values.size >= this.maxValuesPerField ? OTHER_CATEGORY : value;
+    const existing = values.get(folded);
+    if (existing !== undefined) return existing;
+    const slice: Slice = { id: this.slices.length, key: `${field}=${folded}`, value: Object.freeze({ [field]: folded }) };
+    this.slices.push(slice);
+    values.set(folded, slice.id);
+    return slice.id;
+  }
+}
