@@ -6,6 +6,8 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load-config';
+import { createLogger } from '../logging';
+import { GracefulShutdown } from '../ops/graceful-shutdown';
 import { startService } from '../service/driftwatch-service';
 import type { CliCommand } from './cli-command';
 
@@ -31,16 +33,11 @@ export const runCommand: CliCommand = {
     }
     const config = loadConfig(values.config === undefined ? {} : { file: values.config });
     const service = await startService(config);
-    const stopped = new Promise<number>((resolve) => {
-      const onSignal = (signal: NodeJS.Signals): void => {
-        service.stop(signal).then(
-          () => resolve(0),
-          () => resolve(1),
-        );
-      };
-      process.once('SIGTERM', onSignal);
-      process.once('SIGINT', onSignal);
+    // The service applies shutdownTimeoutMs itself (and terminates its workers when it hits it);
+    // the outer limit only guards against a stop() that never settles.
+    return new Promise<number>((resolve) => {
+      const shutdown = new GracefulShutdown({ timeoutMs: config.shutdownTimeoutMs + 2000, logger: createLogger(config, 'shutdown'), exit: resolve });
+      shutdown.register('service', () => service.stop('signal')).install();
     });
-    return stopped;
   },
 };

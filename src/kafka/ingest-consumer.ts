@@ -40,6 +40,10 @@ export interface IngestHandlers {
   /** The member joined the group with these partition indexes. */
   onAssigned?(partitions: number[]): void;
   onPaused?(shard: number, paused: boolean): void;
+  /** A batch was answered by its shard: `seconds` from hand-over to answer; `records` handed over. */
+  onBatchDone?(shard: number, role: TopicRole, records: number, seconds: number): void;
+  /** Batches handed to the shard and not yet committed (or failed). */
+  onInFlight?(shard: number, inFlight: number): void;
 }
 
 const tpKey = (topic: string, partition: number): string => `${partition}\u0000${topic}`;
@@ -142,8 +146,15 @@ export class IngestConsumer {
       const lastOffset = Number(messages[messages.length - 1]!.offset);
       this.dispatched.set(key, lastOffset);
       const shard = this.pool.shardOf(partition);
+      const handedOver = performance.now();
       const result = this.pool.push(partition, encodeBatch(role, topic, partition, messages));
+      const count = messages.length;
+      void result.then(
+        () => this.handlers.onBatchDone?.(shard, role, count, (performance.now() - handedOver) / 1000),
+        () => undefined,
+      );
       this.inFlight[shard]!++;
+      this.handlers.onInFlight?.(shard, this.inFlight[shard]!);
       this.chains[shard] = this.chains[shard]!.then(() => this.settle(shard, topic, partition, result));
       if (this.inFlight[shard]! >= this.maxInFlight) this.setPaused(shard, true);
     }
@@ -170,6 +181,7 @@ export class IngestConsumer {
       }
     } finally {
       this.inFlight[shard]!--;
+      this.handlers.onInFlight?.(shard, this.inFlight[shard]!);
       if (this.paused[shard] && this.inFlight[shard]! <= Math.floor(this.maxInFlight / 2)) this.setPaused(shard, false);
     }
   }

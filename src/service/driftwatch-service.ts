@@ -19,8 +19,10 @@ import type { DriftwatchConfig } from '../config/config-types';
 import { AlertPublisher, type AlertEncoder } from '../kafka/alert-publisher';
 import { IngestConsumer } from '../kafka/ingest-consumer';
 import { createKafka } from '../kafka/kafka-client';
-import { ensureTopics, type TopicLayout } from '../kafka/topic-setup';
+import { ensureTopics, sourceTopics, type TopicLayout } from '../kafka/topic-setup';
 import { createLogger } from '../logging';
+import { ServiceMetrics } from '../ops/metrics';
+import { startOpsServer, type OpsServer } from '../ops/ops-server';
 import { RetrainQueue } from '../retrain/retrain-queue';
 import { ShardPool } from '../shards/shard-pool';
 import type { ShardResult } from '../shards/shard-protocol';
@@ -59,6 +61,9 @@ export interface ServiceHandle extends EventEmitter {
   /** True between the first group join and the start of shutdown (what /readyz reports). */
   readonly ready: boolean;
   readonly topics: TopicLayout;
+  /** The ops HTTP server's base URL (`/livez`, `/readyz`, `/metrics`). */
+  readonly opsUrl: string;
+  readonly metrics: ServiceMetrics;
   stats(): ServiceStats;
   /** Graceful stop; idempotent (every call returns the same promise). */
   stop(reason?: string): Promise<void>;
@@ -76,7 +81,13 @@ class DriftwatchService extends EventEmitter implements ServiceHandle {
   private publisher: AlertPublisher | null = null;
   private consumer: IngestConsumer | null = null;
   private retrain: RetrainQueue | null = null;
+  private ops: OpsServer | null = null;
   private stopping: Promise<void> | null = null;
+  readonly metrics = new ServiceMetrics();
+
+  get opsUrl(): string {
+    return this.ops?.url ?? '';
+  }
 
   constructor(
     readonly config: Readonly<DriftwatchConfig>,
@@ -89,6 +100,13 @@ class DriftwatchService extends EventEmitter implements ServiceHandle {
   async start(): Promise<void> {
     const { config, logger } = this;
     logger.info({ config }, 'starting');
+    this.ops = await startOpsServer({
+      host: config.ops.host,
+      port: config.ops.port,
+      ...(config.ops.token === undefined ? {} : { token: config.ops.token }),
+      metrics: this.metrics,
+      logger: logger.child({ component: 'ops' }),
+    });
     this.kafka = createKafka(config, logger.child({ component: 'kafka' }));
     const admin = this.kafka.admin();
     await admin.connect();
@@ -108,11 +126,15 @@ class DriftwatchService extends EventEmitter implements ServiceHandle {
     await this.publisher.connect();
 
     if (config.redis.url) {
-      this.retrain = new RetrainQueue(config, { logger: logger.child({ component: 'retrain' }) });
+      this.retrain = new RetrainQueue(config, {
+        logger: logger.child({ component: 'retrain' }),
+        observer: { outcome: (outcome) => this.metrics.retrainJobs.inc({ result: outcome }) },
+      });
     } else {
       logger.info('redis.url is not set: retraining triggers are off');
     }
 
+    const roles = sourceTopics(config);
     this.consumer = new IngestConsumer(
       this.kafka,
       config,
@@ -123,12 +145,20 @@ class DriftwatchService extends EventEmitter implements ServiceHandle {
           this.partitions = partitions;
           this.emit('assigned', partitions);
         },
+        onLag: (topic, partition, lag) => this.metrics.consumerLag.set({ topic_role: roles.get(topic) ?? 'unknown', partition: String(partition) }, lag),
+        onBatchDone: (shard, role, records, seconds) => {
+          this.metrics.eventsConsumed.inc({ topic_role: role }, records);
+          this.metrics.shardBatchSeconds.observe({ shard: String(shard) }, seconds);
+        },
+        onInFlight: (shard, inFlight) => this.metrics.inflightBatches.set({ shard: String(shard) }, inFlight),
       },
       logger.child({ component: 'kafka-consumer' }),
     );
     await this.consumer.start();
     void this.consumer.waitJoined().then(() => {
-      if (this.stopping === null) this.ready = true;
+      if (this.stopping !== null) return;
+      this.ready = true;
+      this.ops?.markReady();
     });
     if (this.options.waitForJoin ?? true) await this.consumer.waitJoined();
     logger.info({ shards: this.pool.size, topics: this.topics }, 'started');
@@ -145,11 +175,16 @@ class DriftwatchService extends EventEmitter implements ServiceHandle {
     c.rejected += result.counters.rejected;
     c.late += result.counters.late;
     c.orphans += result.counters.orphans;
+    this.metrics.addPipelineCounters(result.counters);
+    for (const d of result.dlq) this.metrics.eventsRejected.inc({ code: d.error_code });
     if (result.alerts.length > 0 || result.dlq.length > 0) {
       await this.publisher!.publish(result.alerts, result.dlq);
       c.alerts += result.alerts.length;
       c.dlq += result.dlq.length;
-      for (const a of result.alerts) this.emitAlert(a);
+      for (const a of result.alerts) {
+        this.metrics.alerts.inc({ kind: a.kind, status: a.status });
+        this.emitAlert(a);
+      }
       for (const d of result.dlq) this.emit('dlq', d satisfies DlqEntry);
     }
     for (const trigger of result.retrain) {
@@ -169,6 +204,7 @@ class DriftwatchService extends EventEmitter implements ServiceHandle {
 
   private async shutdown(reason: string): Promise<void> {
     this.ready = false;
+    this.ops?.markShuttingDown();
     const started = Date.now();
     this.logger.info({ reason, timeoutMs: this.config.shutdownTimeoutMs }, 'shutting down');
     let timer: NodeJS.Timeout | undefined;
@@ -183,6 +219,7 @@ class DriftwatchService extends EventEmitter implements ServiceHandle {
       });
       this.logger.error({ code: error.code }, error.message);
       await this.pool?.terminate();
+      await this.ops?.close();
       this.emit('stopped');
       throw error;
     }
@@ -202,6 +239,7 @@ class DriftwatchService extends EventEmitter implements ServiceHandle {
     await this.consumer?.disconnect();
     await this.publisher?.disconnect();
     await this.retrain?.close({ timeoutMs: Math.max(1000, this.config.shutdownTimeoutMs / 4) });
+    await this.ops?.close();
   }
 }
 
