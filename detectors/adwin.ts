@@ -24,7 +24,10 @@ export interface ADWINOptions {
   delta?: number;
   /** Check for a cut every `clock` updates (integer ≥ 1). Default 32. */
   clock?: number;
-  /** Buckets of each size kept before two are merged (integer ≥ 1). Default 5. */
+  /**
+   * Buckets of each size kept before two are merged (integer ≥ 2). Default 5. River accepts 1 but
+   * then crashes at the first cut that empties the top level, so 1 is refused here.
+   */
   maxBuckets?: number;
   /** Smallest sub-window length considered by the cut test (integer ≥ 0). Default 5. */
   minWindowLength?: number;
@@ -109,7 +112,7 @@ export class ADWIN implements DriftDetector<ADWINSnapshot> {
     });
     this.clock = checkNumberOption(NAME, 'clock', options.clock ?? 32, { min: 1, integer: true });
     this.maxBuckets = checkNumberOption(NAME, 'maxBuckets', options.maxBuckets ?? 5, {
-      min: 1,
+      min: 2,
       max: 1000,
       integer: true,
     });

@@ -99,6 +99,7 @@ describe('ADWIN — API', () => {
     [{ clock: 0 }],
     [{ clock: 1.5 }],
     [{ maxBuckets: 0 }],
+    [{ maxBuckets: 1 }],
     [{ minWindowLength: -1 }],
     [{ gracePeriod: -1 }],
   ])('rejects %j with DRIFTWATCH_INVALID_PARAMETER naming the range', (opts) => {

@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 // Keeps docs/error-codes.md and the code in sync (DESIGN.md §5, "coded errors").
@@ -7,6 +7,7 @@ const root = join(__dirname, '..', '..');
 const CODE = /['"`](DRIFTWATCH_[A-Z0-9_]*[A-Z0-9])['"`]/g;
 
 function sourceFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) return sourceFiles(path);
