@@ -5,10 +5,12 @@
 import type { BenchRow } from './bench-row';
 import { runDetectorBench } from './detectors-bench';
 import { runSketchBench } from './sketch-bench';
+import { runTwoSampleBench } from './two-sample-bench';
 
 const BENCHES: ReadonlyArray<{ readonly name: string; readonly run: () => Promise<BenchRow[]> | BenchRow[] }> = [
   { name: 'sequential detectors', run: runDetectorBench },
   { name: 'sketches and windows', run: runSketchBench },
+  { name: 'two-sample tests', run: runTwoSampleBench },
 ];
 
 function human(v: number | null): string {
