@@ -106,7 +106,7 @@ export function problemsFromIssues(issues: readonly z.core.$ZodIssue[], input: u
           path: formatPath(full),
           message:
             `unknown option${where}` +
-            (guess ? `; did you mean ${formatPath([...path, guess])}?` : '') +
+            (guess ? `; did you mean ${formatPath([...path, guess])}?` : '.') +
             ` Valid options${where}: ${valid.join(', ')}`,
           source: sourceOf(provenance, full),
         });

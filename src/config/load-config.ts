@@ -46,6 +46,12 @@ function mergeLayer(dst: Layer, src: Layer, provenance: Provenance | undefined, 
     const value = src[key];
     const path = [...prefix, key];
     const current = Object.prototype.hasOwnProperty.call(dst, key) ? dst[key] : undefined;
+    if (value === null) {
+      // An empty YAML key (`redis:` with everything below commented out) means "this layer sets
+      // nothing here", so the default applies. It stays an own key so an unknown name is reported.
+      if (!Object.prototype.hasOwnProperty.call(dst, key)) define(dst, key, undefined);
+      continue;
+    }
     if (isPlainObject(value) && !UNSAFE_KEYS.has(key)) {
       const target: Layer = isPlainObject(current) ? current : {};
       define(dst, key, target);
@@ -97,6 +103,15 @@ export function readConfigFile(file: string): Layer {
     throw configInvalid([{ path: '(file)', message: 'the config file must hold a mapping of options at its top level', source: `file ${file}` }]);
   }
   return parsed;
+}
+
+/** Removes own keys whose value is undefined, so an absent option is absent (`'ssl' in kafka` is false). */
+function dropUndefined(value: unknown): void {
+  if (value === null || typeof value !== 'object') return;
+  for (const [k, v] of Object.entries(value)) {
+    if (v === undefined) delete (value as Record<string, unknown>)[k];
+    else dropUndefined(v);
+  }
 }
 
 function deepFreeze<T>(value: T): T {
@@ -157,6 +172,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<Driftwatch
   if (!result.success) problems.push(...problemsFromIssues(result.error.issues, merged, provenance));
   if (problems.length > 0 || !result.success) throw configInvalid(problems);
   const config = result.data as DriftwatchConfig;
+  dropUndefined(config);
   resolvePaths(config, provenance, fileDir, cwd);
   return deepFreeze(config);
 }
