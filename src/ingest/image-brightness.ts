@@ -1,3 +1,4 @@
+import { inflateSync } from 'node:zlib';
 import * as jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import type { InputLimits } from './input-limits';
@@ -83,6 +84,7 @@ function pngBrightness(bytes: Uint8Array, limits: Readonly<InputLimits>): number
   if (width * height > limits.maxImagePixels) {
     reject('DRIFTWATCH_LIMIT_EXCEEDED', `input.image.data: ${width}x${height} PNG exceeds maxImagePixels (${limits.maxImagePixels})`);
   }
+  if (bytes[28] === 1) checkInterlacedInflateSize(bytes, view, width, height);
   let png: { width: number; height: number; data: Buffer };
   try {
     const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -91,6 +93,37 @@ function pngBrightness(bytes: Uint8Array, limits: Readonly<InputLimits>): number
     return reject('DRIFTWATCH_INVALID_IMAGE', `input.image.data: PNG does not decode (${(e as Error).message})`);
   }
   return meanLuma(png.data, 4, png.width * png.height);
+}
+
+const PNG_CHANNELS: Readonly<Record<number, number>> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+
+/**
+ * pngjs bounds the inflated size of non-interlaced PNGs by the size the header implies, but inflates
+ * interlaced (Adam7) ones without a bound, so a small file could claim a modest size and inflate to
+ * hundreds of megabytes. For those, inflate the IDAT stream here first with a cap of twice the header
+ * size (Adam7 adds at most one filter byte per pass row).
+ */
+function checkInterlacedInflateSize(bytes: Uint8Array, view: DataView, width: number, height: number): void {
+  const channels = PNG_CHANNELS[bytes[25]!] ?? 4;
+  const depth = bytes[24]!;
+  const bound = 2 * (((width * channels * depth + 7) >> 3) + 1) * height + 1024;
+  const parts: Uint8Array[] = [];
+  for (let pos = 8; pos + 8 <= bytes.length; ) {
+    const len = view.getUint32(pos);
+    const type = String.fromCharCode(bytes[pos + 4]!, bytes[pos + 5]!, bytes[pos + 6]!, bytes[pos + 7]!);
+    if (pos + 12 + len > bytes.length) break;
+    if (type === 'IDAT') parts.push(bytes.subarray(pos + 8, pos + 8 + len));
+    if (type === 'IEND') break;
+    pos += 12 + len;
+  }
+  try {
+    inflateSync(Buffer.concat(parts), { maxOutputLength: bound });
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      reject('DRIFTWATCH_LIMIT_EXCEEDED', `input.image.data: interlaced PNG inflates beyond its ${width}x${height} size (maxImagePixels guard)`);
+    }
+    reject('DRIFTWATCH_INVALID_IMAGE', `input.image.data: PNG does not decode (${(e as Error).message})`);
+  }
 }
 
 function jpegBrightness(bytes: Uint8Array, limits: Readonly<InputLimits>): number {
