@@ -38,11 +38,13 @@ export interface ConfigOption {
 export const ENV_PREFIX = 'DRIFTWATCH_';
 
 /**
- * DRIFTWATCH_* variables that are not configuration: the test harness's (DRIFTWATCH_TEST_*) and the
- * local Kafka jar folder (src/local/local-kafka.ts). Every other DRIFTWATCH_* variable must name an
- * option, so a typo is an error instead of a silently ignored setting.
+ * DRIFTWATCH_* variables that are not configuration: the test harness's (DRIFTWATCH_TEST_*), the
+ * local Kafka jar folder (src/local/local-kafka.ts), and the job context the retrain worker hands to
+ * its command (JOB_ID, MODEL_ID, MODEL_VERSION, ATTEMPT; src/retrain/retrain-actions.ts), which may
+ * itself run driftwatch. Every other DRIFTWATCH_* variable must name an option, so a typo is an
+ * error instead of a silently ignored setting.
  */
-export const RESERVED_ENV = /^DRIFTWATCH_(TEST_[A-Z0-9_]*|KAFKA_LIBS)$/;
+export const RESERVED_ENV = /^DRIFTWATCH_(TEST_[A-Z0-9_]*|KAFKA_LIBS|JOB_ID|MODEL_ID|MODEL_VERSION|ATTEMPT)$/;
 
 type AnySchema = z.ZodType;
 interface Def {

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DriftwatchError, isDriftwatchError } from '../../detectors/errors';
+import { optionsTable } from '../../src/config/config-docs';
 import { configOptions, envVarFor } from '../../src/config/config-options';
 import { defaultConfig, loadConfig, type LoadConfigOptions, redactConfig } from '../../src/config/load-config';
 
@@ -171,7 +172,7 @@ describe('layers: defaults < file < env < flags', () => {
     expect(loadConfig({ env })).toEqual(defaultConfig());
   });
 
-  it('ignores the plain REDIS_URL / KAFKA_BROKERS and the reserved DRIFTWATCH_TEST_* / DRIFTWATCH_KAFKA_LIBS variables', () => {
+  it('ignores the plain REDIS_URL / KAFKA_BROKERS and the reserved DRIFTWATCH_* variables (harness, jar folder, retrain job context)', () => {
     const c = loadConfig({
       env: {
         REDIS_URL: 'redis://elsewhere:6379',
@@ -179,6 +180,10 @@ describe('layers: defaults < file < env < flags', () => {
         DRIFTWATCH_TEST_KAFKA_BROKERS: 'test:9092',
         DRIFTWATCH_TEST_REDIS_URL: 'redis://test:1',
         DRIFTWATCH_KAFKA_LIBS: '/opt/kafka/libs',
+        DRIFTWATCH_JOB_ID: 'incident-1',
+        DRIFTWATCH_MODEL_ID: 'asr-en',
+        DRIFTWATCH_MODEL_VERSION: '1',
+        DRIFTWATCH_ATTEMPT: '2',
       },
     });
     expect(c).toEqual(defaultConfig());
@@ -314,6 +319,10 @@ describe('docs/configuration.md', () => {
       if (!row || !row.includes(`\`${o.envVar}\``) || !row.includes(` ${shown} `)) missing.push(o.path);
     }
     expect(missing).toEqual([]);
+  });
+
+  it('holds exactly the table generated from the schema (regenerate: see src/config/config-docs.ts)', () => {
+    expect(doc).toContain(optionsTable());
   });
 
   it('documents no option the schema does not have', () => {
