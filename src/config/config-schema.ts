@@ -33,7 +33,7 @@ const kafkaSchema = z.strictObject({
     .array(z.string().regex(BROKER, 'host:port'))
     .min(1)
     .default(['127.0.0.1:9092'])
-    .describe('Bootstrap brokers, `host:port` each (env: comma-separated).'),
+    .describe('Bootstrap brokers, `host:port` each (env: comma-separated). The plain KAFKA_BROKERS variable is the test harness\'s, never this option.'),
   clientId: z.string().min(1).default('driftwatch').describe('kafkajs client id, shown in broker logs and quotas.'),
   groupId: z
     .string()
@@ -96,7 +96,9 @@ export const configSchema = z
           .string()
           .regex(/^rediss?:\/\/.+/, 'a redis:// or rediss:// URL')
           .optional()
-          .describe('Redis for the BullMQ retraining queue, `redis://[user:password@]host:port[/db]` (password redacted); absent = retraining triggers off.'),
+          .describe(
+            'Redis for the BullMQ retraining queue, `redis://[user:password@]host:port[/db]` (password redacted); absent = retraining triggers off. The plain REDIS_URL variable is the test harness\'s, never this option.',
+          ),
       })
       .prefault({})
       .describe('Redis connection.'),
