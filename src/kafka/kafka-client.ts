@@ -6,7 +6,7 @@ import type { DriftwatchConfig } from '../config/config-types';
 
 /**
  * The kafkajs client built from the effective config. kafkajs' own log lines are routed into the
- * service's pino logger (component `kafkajs`) so that one JSON stream carries everything and the
+ * service's pino logger (pass a child logger, e.g. component `kafkajs`) so that one JSON stream carries everything and the
  * redaction rules of src/logging.ts apply to them too.
  */
 export function createKafka(config: Readonly<DriftwatchConfig>, logger: Logger): Kafka {
@@ -41,7 +41,7 @@ function kafkajsLevel(level: DriftwatchConfig['log']['level']): logLevel {
 
 function logKafkajsEntry(logger: Logger, entry: LogEntry): void {
   const { message, ...fields } = entry.log;
-  const bindings = { component: 'kafkajs', namespace: entry.namespace, ...fields };
+  const bindings = { namespace: entry.namespace, ...fields };
   switch (entry.level) {
     case logLevel.ERROR:
       logger.error(bindings, message);

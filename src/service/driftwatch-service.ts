@@ -107,7 +107,7 @@ class DriftwatchService extends EventEmitter implements ServiceHandle {
       metrics: this.metrics,
       logger: logger.child({ component: 'ops' }),
     });
-    this.kafka = createKafka(config, logger.child({ component: 'kafka' }));
+    this.kafka = createKafka(config, logger.child({ component: 'kafkajs' }));
     const admin = this.kafka.admin();
     await admin.connect();
     try {

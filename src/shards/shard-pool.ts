@@ -128,6 +128,8 @@ export class ShardPool extends EventEmitter {
   /** Ends the workers: each finishes its pipelines first (returned), then exits. */
   async close(): Promise<ShardResult> {
     if (this.closed) return emptyResult();
+    // Workers exit by themselves after answering `shutdown`: mark them first so that exit is not a crash.
+    for (const slot of this.slots) slot.closing = true;
     const result = await this.broadcast({ type: 'shutdown' }).catch((e: unknown) => {
       this.options.logger.error({ err: e }, 'shard workers failed to finish their pipelines at shutdown');
       return emptyResult();
@@ -191,13 +193,23 @@ export class ShardPool extends EventEmitter {
       this.options.logger.error({ code: 'DRIFTWATCH_SHARD_CRASHED', shard, err: error }, 'shard worker threw an uncaught error');
     });
     worker.on('exit', (exitCode: number) => {
-      if (slot.closing || this.closed) return;
+      const shuttingDown = slot.closing || this.closed;
+      const error = new DriftwatchError(
+        'DRIFTWATCH_SHARD_CRASHED',
+        shuttingDown ? `shard worker ${shard} exited during shutdown (code ${exitCode})` : `shard worker ${shard} exited (code ${exitCode}); restarted with empty state`,
+        {
+          retryable: true,
+          details: { shard, exitCode, unanswered: pending.size },
+          ...(lastError === undefined ? {} : { cause: lastError }),
+        },
+      );
+      if (shuttingDown) {
+        // Nothing is restarted during shutdown, but nobody may wait forever for an answer.
+        for (const waiter of pending.values()) waiter.reject(error);
+        pending.clear();
+        return;
+      }
       this.crashes++;
-      const error = new DriftwatchError('DRIFTWATCH_SHARD_CRASHED', `shard worker ${shard} exited (code ${exitCode}); restarted with empty state`, {
-        retryable: true,
-        details: { shard, exitCode, unanswered: pending.size },
-        ...(lastError === undefined ? {} : { cause: lastError }),
-      });
       this.options.logger.error({ code: error.code, shard, exitCode, unanswered: pending.size, crashes: this.crashes }, error.message);
       failReady(error);
       const replacement = this.spawn(shard);
