@@ -7,6 +7,8 @@
  * - severity: `critical` when the effect size is at least twice the minimum effect size (a shift
  *   the minimum-effect rule alone would pass twice over), else `warning`; a resolve keeps the
  *   severity it fired with.
+ * - attribution: a drifted window `held` because another series of the same metric explains it
+ *   (see window-evaluation.ts) does not fire, and does not count as clean either.
  * One alert per state change (firing, resolved); a RetrainTrigger per firing.
  */
 import type { AlertSeverity, DriftAlert, RetrainTrigger, SourceRange } from '../alerts/alert-types';
@@ -32,6 +34,11 @@ export interface EvaluationContext {
   sources: () => SourceRange[];
   /** A sequential detector flagged this series since its last test. */
   earlySignal: boolean;
+  /**
+   * Drifted but explained by another series of the same metric (the whole model, or the slice
+   * the shift is localized to): counts toward persistence but does not fire on its own.
+   */
+  held?: boolean;
 }
 
 export interface AlertSink {
@@ -53,7 +60,7 @@ export class AlertManager {
       state.consecutiveDrifted++;
       state.cleanStreak = 0;
       const persistent = state.consecutiveDrifted >= this.policy.persistence || ctx.earlySignal;
-      if (!state.firing && !coolingDown && persistent) this.fire(state, ctx, r, out);
+      if (!state.firing && !coolingDown && persistent && ctx.held !== true) this.fire(state, ctx, r, out);
       return;
     }
     state.consecutiveDrifted = 0;

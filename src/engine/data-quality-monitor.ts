@@ -39,6 +39,7 @@ interface StreamState {
 
 export class DataQualityMonitor {
   private readonly streams = new Map<string, StreamState>();
+  private last: StreamState | null = null;
 
   constructor(
     private readonly config: Readonly<DriftwatchConfig>,
@@ -47,11 +48,15 @@ export class DataQualityMonitor {
 
   /** Counts one record of a stream; `ts` is the event time of a valid record, else null. */
   record(topic: string, partition: number, offset: number, key: string, rejected: boolean, ts: number | null, out: AlertSink): void {
-    const sk = `${topic}\u001f${partition}`;
-    let s = this.streams.get(sk);
-    if (s === undefined) {
-      s = { topic, partition, maxTs: -Infinity, keys: new Map() };
-      this.streams.set(sk, s);
+    let s = this.last;
+    if (s === null || s.topic !== topic || s.partition !== partition) {
+      const sk = `${topic}\u001f${partition}`;
+      s = this.streams.get(sk) ?? null;
+      if (s === null) {
+        s = { topic, partition, maxTs: -Infinity, keys: new Map() };
+        this.streams.set(sk, s);
+      }
+      this.last = s;
     }
     if (ts !== null && ts > s.maxTs) s.maxTs = ts;
     let k = s.keys.get(key);

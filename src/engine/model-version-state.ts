@@ -81,9 +81,15 @@ export class ModelVersionState {
 
   /** Notes that a record of (topic, partition, offset) contributed to the open window. */
   noteSource(topic: string, partition: number, offset: number): void {
-    const key = `${topic}\u001f${partition}`;
-    const r = this.sources.get(key);
-    if (r === undefined) this.sources.set(key, { topic, partition, from_offset: offset, to_offset: offset });
+    // Few distinct topic-partitions per window: a scan beats building a string key per event.
+    let r: SourceRange | undefined;
+    for (const x of this.sources.values()) {
+      if (x.partition === partition && x.topic === topic) {
+        r = x;
+        break;
+      }
+    }
+    if (r === undefined) this.sources.set(`${topic}\u001f${partition}`, { topic, partition, from_offset: offset, to_offset: offset });
     else {
       if (offset < r.from_offset) r.from_offset = offset;
       if (offset > r.to_offset) r.to_offset = offset;

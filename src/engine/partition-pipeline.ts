@@ -10,7 +10,7 @@ import type { DlqEntry, DriftAlert, RetrainTrigger } from '../alerts/alert-types
 import type { DriftwatchConfig } from '../config/config-types';
 import type { DecodeResult, RecordDecoder } from '../ingest/record-decoder';
 import type { FeedbackEvent, InputEvent, OutputEvent } from '../pipeline/events';
-import type { SourceRecord } from '../pipeline/records';
+import { ROLE_RANK, type SourceRecord } from '../pipeline/records';
 import { AlertManager, type AlertSink } from './alert-manager';
 import { loadBaselineProfile, profileLookup, type BaselineProfile, type ProfileSeries } from './baseline-profile';
 import { DataQualityMonitor } from './data-quality-monitor';
@@ -72,9 +72,13 @@ interface ModelState {
 }
 
 const KEY_TEXT = new TextDecoder('utf-8');
+/** Recently seen keys (model ids are few): decoding a key is a byte comparison, not a UTF-8 decode. */
+const KEY_CACHE_SIZE = 16;
 
-function keyText(key: Uint8Array | null): string | null {
-  return key === null ? null : KEY_TEXT.decode(key);
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function emptyOutput(): PipelineOutput {
@@ -98,6 +102,9 @@ export class PartitionPipeline {
   private eventTime = -Infinity;
   /** Output of the call in progress. */
   private out: PipelineOutput = emptyOutput();
+  private readonly keyBytes: Uint8Array[] = [];
+  private readonly keyTexts: string[] = [];
+  private keyNext = 0;
   private readonly finaliseRequest = (r: OpenRequest<ModelVersionState>): void => this.finalise(r);
 
   constructor(
@@ -147,7 +154,7 @@ export class PartitionPipeline {
       } catch (e) {
         res = { ok: false, code: 'DRIFTWATCH_DECODE_FAILED', message: `unexpected decoder failure: ${e instanceof Error ? e.message : String(e)}` };
       }
-      const key = keyText(r.key);
+      const key = this.keyText(r.key);
       if (!res.ok) {
         c.rejected++;
         out.dlq.push({
@@ -164,7 +171,7 @@ export class PartitionPipeline {
       }
       const ev = res.event;
       if (!this.profileOnly) this.quality.record(r.topic, r.partition, r.offset, key ?? ev.modelId, false, ev.ts, out);
-      if (!this.merger.add({ event: ev, role: r.role, topic: r.topic, partition: r.partition, offset: r.offset })) c.late++;
+      if (!this.merger.add({ event: ev, role: r.role, rank: ROLE_RANK[r.role], topic: r.topic, partition: r.partition, offset: r.offset })) c.late++;
     }
     // The whole batch is in the merge before anything is released (batch splits never matter).
     this.merger.release((e) => this.process(e));
@@ -186,6 +193,19 @@ export class PartitionPipeline {
       for (const mv of m.versions.values()) for (const row of mv.series) if (row !== undefined) for (const s of row) if (s !== undefined) series++;
     }
     return { buffered: this.merger.buffered, openRequests: this.join.openCount, earlyArrivals: this.join.earlyCount, series };
+  }
+
+  private keyText(key: Uint8Array | null): string | null {
+    if (key === null) return null;
+    for (let i = 0; i < this.keyBytes.length; i++) if (sameBytes(this.keyBytes[i] as Uint8Array, key)) return this.keyTexts[i] as string;
+    const text = KEY_TEXT.decode(key);
+    if (key.length <= 256) {
+      const slot = this.keyNext;
+      this.keyNext = (slot + 1) % KEY_CACHE_SIZE;
+      this.keyBytes[slot] = key.slice();
+      this.keyTexts[slot] = text;
+    }
+    return text;
   }
 
   private modelVersion(modelId: string, version: string): ModelVersionState {

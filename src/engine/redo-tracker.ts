@@ -6,6 +6,8 @@
  */
 export class RedoTracker {
   private readonly last = new Map<string, { requestId: string; ts: number }>();
+  /** ts of the least recently active session (a lower bound): no scan while nothing is idle. */
+  private headTs = Infinity;
 
   constructor(
     private readonly windowMs: number,
@@ -20,13 +22,20 @@ export class RedoTracker {
     const key = `${modelId}\u001f${sessionId}`;
     const prev = this.last.get(key);
     if (prev !== undefined) this.last.delete(key);
-    else {
+    else if (this.headTs < ts - this.windowMs - (this.windowMs >> 3) || this.last.size >= this.maxSessions) {
+      // (Idle sessions are swept in batches, an eighth of the window apart; a stale entry is
+      // harmless because the gap is checked below.)
       // Forget idle sessions (front of the map = least recently active), then enforce the cap.
+      this.headTs = Infinity;
       for (const [k, v] of this.last) {
-        if (v.ts >= ts - this.windowMs && this.last.size < this.maxSessions) break;
+        if (v.ts >= ts - this.windowMs && this.last.size < this.maxSessions) {
+          this.headTs = v.ts;
+          break;
+        }
         this.last.delete(k);
       }
     }
+    if (this.last.size === 0 || prev !== undefined) this.headTs = Math.min(this.headTs, prev?.ts ?? ts);
     this.last.set(key, { requestId, ts });
     if (prev === undefined || prev.requestId === requestId) return null;
     const gap = ts - prev.ts;

@@ -30,6 +30,9 @@ interface EarlyArrival<E> {
 export class RequestJoin<M, E> {
   private readonly open = new Map<string, OpenRequest<M>>();
   private readonly early = new Map<string, EarlyArrival<E>>();
+  /** expiresAt of the first (oldest) entry of each table: expire() is O(1) when nothing is due. */
+  private openHead = Infinity;
+  private earlyHead = Infinity;
 
   constructor(
     readonly ttlMs: number,
@@ -57,12 +60,15 @@ export class RequestJoin<M, E> {
     if (prev !== undefined) {
       this.open.delete(req.requestId);
       finalise(prev);
+      this.openHead = -Infinity; // the head may have changed: the next expire() rescans
     }
     while (this.open.size >= this.maxPending) {
       const oldest = this.open.values().next().value as OpenRequest<M>;
       this.open.delete(oldest.requestId);
       finalise(oldest);
+      this.openHead = -Infinity;
     }
+    if (this.open.size === 0) this.openHead = req.expiresAt;
     this.open.set(req.requestId, req);
     const waiting = this.early.get(req.requestId);
     if (waiting === undefined) return [];
@@ -82,7 +88,9 @@ export class RequestJoin<M, E> {
       const [key, oldest] = this.early.entries().next().value as [string, EarlyArrival<E>];
       this.early.delete(key);
       evicted += oldest.items.length;
+      this.earlyHead = -Infinity;
     }
+    if (this.early.size === 0) this.earlyHead = ts + this.ttlMs;
     this.early.set(requestId, { expiresAt: ts + this.ttlMs, items: [item] });
     return evicted;
   }
@@ -92,16 +100,28 @@ export class RequestJoin<M, E> {
    * Returns the number of orphans dropped.
    */
   expire(now: number, finalise: (r: OpenRequest<M>) => void): number {
-    for (const r of this.open.values()) {
-      if (r.expiresAt >= now) break;
-      this.open.delete(r.requestId);
-      finalise(r);
+    if (this.openHead < now) {
+      this.openHead = Infinity;
+      for (const r of this.open.values()) {
+        if (r.expiresAt >= now) {
+          this.openHead = r.expiresAt;
+          break;
+        }
+        this.open.delete(r.requestId);
+        finalise(r);
+      }
     }
     let orphans = 0;
-    for (const [key, e] of this.early) {
-      if (e.expiresAt >= now) break;
-      this.early.delete(key);
-      orphans += e.items.length;
+    if (this.earlyHead < now) {
+      this.earlyHead = Infinity;
+      for (const [key, e] of this.early) {
+        if (e.expiresAt >= now) {
+          this.earlyHead = e.expiresAt;
+          break;
+        }
+        this.early.delete(key);
+        orphans += e.items.length;
+      }
     }
     return orphans;
   }

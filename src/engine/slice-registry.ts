@@ -13,12 +13,14 @@ export interface Slice {
   readonly key: string;
   /** The wire form: `{}` or `{ field: value }`. */
   readonly value: Readonly<Record<string, string>>;
+  /** The segment field ("" for the whole model). */
+  readonly field: string;
 }
 
 /** Fields per model used as dimensions when `slices.dimensions` is absent (bounds memory too). */
 export const MAX_SLICE_FIELDS = 16;
 
-export const WHOLE_MODEL: Slice = Object.freeze({ id: 0, key: '', value: Object.freeze({}) });
+export const WHOLE_MODEL: Slice = Object.freeze({ id: 0, key: '', value: Object.freeze({}), field: '' });
 
 export class SliceRegistry {
   readonly slices: Slice[] = [WHOLE_MODEL];
@@ -60,7 +62,7 @@ export class SliceRegistry {
     const folded = values.size >= this.maxValuesPerField ? OTHER_CATEGORY : value;
     const existing = values.get(folded);
     if (existing !== undefined) return existing;
-    const slice: Slice = { id: this.slices.length, key: `${field}=${folded}`, value: Object.freeze({ [field]: folded }) };
+    const slice: Slice = { id: this.slices.length, key: `${field}=${folded}`, value: Object.freeze({ [field]: folded }), field };
     this.slices.push(slice);
     values.set(folded, slice.id);
     return slice.id;

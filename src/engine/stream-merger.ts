@@ -8,21 +8,22 @@
  *   below the watermark = min over the streams that delivered at least one event of
  *   (their max ts − allowedLatenessMs).
  * Callers add a whole batch before releasing, so the split of one batch across topics never matters.
+ * Each stream keeps its own queue sorted by (ts, offset) — appends in the usual in-order case — and
+ * release is a three-way merge of the queue heads.
  */
 import type { InferenceEvent } from '../pipeline/events';
-import { ROLE_RANK, type TopicRole } from '../pipeline/records';
+import type { TopicRole } from '../pipeline/records';
 
 /** An event waiting in the merge, with the coordinates of the record it came from. */
 export interface MergedEvent {
   event: InferenceEvent;
   role: TopicRole;
+  /** ROLE_RANK[role]: 0 inputs, 1 outputs, 2 feedback. */
   rank: number;
   topic: string;
   partition: number;
   offset: number;
 }
-
-const ROLES: readonly TopicRole[] = ['inputs', 'outputs', 'feedback'];
 
 function before(a: MergedEvent, b: MergedEvent): boolean {
   const ta = a.event.ts;
@@ -32,81 +33,108 @@ function before(a: MergedEvent, b: MergedEvent): boolean {
   return a.offset < b.offset;
 }
 
+/** One stream's waiting events, sorted by (ts, offset); usually appended in order. */
+class StreamQueue {
+  items: MergedEvent[] = [];
+  head = 0;
+  maxTs = -Infinity;
+  started = false;
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  add(x: MergedEvent): void {
+    const items = this.items;
+    const n = items.length;
+    if (n === this.head || !before(x, items[n - 1] as MergedEvent)) {
+      items.push(x);
+      return;
+    }
+    // Out of order within the allowed lateness: binary insertion (rare).
+    let lo = this.head;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (before(x, items[mid] as MergedEvent)) hi = mid;
+      else lo = mid + 1;
+    }
+    items.splice(lo, 0, x);
+  }
+
+  peek(): MergedEvent | undefined {
+    return this.items[this.head];
+  }
+
+  shift(): MergedEvent {
+    const x = this.items[this.head] as MergedEvent;
+    this.items[this.head] = undefined as unknown as MergedEvent;
+    this.head++;
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head >= 4096 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return x;
+  }
+}
+
 export class StreamMerger {
-  private readonly maxTs = new Map<TopicRole, number>();
-  private readonly heap: MergedEvent[] = [];
+  /** Indexed by role rank: inputs, outputs, feedback. */
+  private readonly queues = [new StreamQueue(), new StreamQueue(), new StreamQueue()];
 
   constructor(private readonly allowedLatenessMs: number) {}
 
   /** Events waiting for the watermark. */
   get buffered(): number {
-    return this.heap.length;
+    return (this.queues[0] as StreamQueue).size + (this.queues[1] as StreamQueue).size + (this.queues[2] as StreamQueue).size;
   }
 
   /** Adds one decoded event; returns false (and keeps nothing) when it is late on its own stream. */
-  add(item: Omit<MergedEvent, 'rank'>): boolean {
+  add(item: MergedEvent): boolean {
+    const q = this.queues[item.rank] as StreamQueue;
     const ts = item.event.ts;
-    const max = this.maxTs.get(item.role);
-    if (max !== undefined && ts < max - this.allowedLatenessMs) return false;
-    if (max === undefined || ts > max) this.maxTs.set(item.role, ts);
-    this.heapPush({ ...item, rank: ROLE_RANK[item.role] });
+    if (q.started && ts < q.maxTs - this.allowedLatenessMs) return false;
+    q.started = true;
+    if (ts > q.maxTs) q.maxTs = ts;
+    q.add(item);
     return true;
   }
 
   /** The current watermark (−∞ before any event). */
   watermark(): number {
     let w = Infinity;
-    for (const role of ROLES) {
-      const m = this.maxTs.get(role);
-      if (m !== undefined && m - this.allowedLatenessMs < w) w = m - this.allowedLatenessMs;
-    }
+    for (const q of this.queues) if (q.started && q.maxTs - this.allowedLatenessMs < w) w = q.maxTs - this.allowedLatenessMs;
     return w === Infinity ? -Infinity : w;
   }
 
   /** Releases, in merge order, every buffered event strictly below the watermark. */
   release(sink: (e: MergedEvent) => void): void {
-    const w = this.watermark();
-    while (this.heap.length > 0 && (this.heap[0] as MergedEvent).event.ts < w) sink(this.heapPop());
+    this.releaseBelow(this.watermark(), sink);
   }
 
   /** End of input: releases everything still buffered, in merge order. */
   drain(sink: (e: MergedEvent) => void): void {
-    while (this.heap.length > 0) sink(this.heapPop());
+    this.releaseBelow(Infinity, sink);
   }
 
-  private heapPush(x: MergedEvent): void {
-    const h = this.heap;
-    let i = h.length;
-    h.push(x);
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      const parent = h[p] as MergedEvent;
-      if (!before(x, parent)) break;
-      h[i] = parent;
-      i = p;
-    }
-    h[i] = x;
-  }
-
-  private heapPop(): MergedEvent {
-    const h = this.heap;
-    const top = h[0] as MergedEvent;
-    const last = h.pop() as MergedEvent;
-    const n = h.length;
-    if (n > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= n) break;
-        const r = l + 1;
-        let c = l;
-        if (r < n && before(h[r] as MergedEvent, h[l] as MergedEvent)) c = r;
-        if (!before(h[c] as MergedEvent, last)) break;
-        h[i] = h[c] as MergedEvent;
-        i = c;
+  private releaseBelow(w: number, sink: (e: MergedEvent) => void): void {
+    const [a, b, c] = this.queues as [StreamQueue, StreamQueue, StreamQueue];
+    for (;;) {
+      let best: StreamQueue | null = null;
+      let top: MergedEvent | undefined;
+      for (let i = 0; i < 3; i++) {
+        const q = i === 0 ? a : i === 1 ? b : c;
+        const x = q.peek();
+        if (x !== undefined && x.event.ts < w && (top === undefined || before(x, top))) {
+          best = q;
+          top = x;
+        }
       }
-      h[i] = last;
+      if (best === null) return;
+      sink(best.shift());
     }
-    return top;
   }
 }

@@ -1,15 +1,17 @@
 /**
- * What happens when a (model, version) window closes: every series of the version that is ready
- * (reference and window both hold at least `windows.minSamples` values, and for rates enough
- * expected successes and failures for the normal approximation) is tested at the
- * Bonferroni-adjusted level alpha / (number of tests in this window); the results go through the
- * alert manager. Series not ready keep their values for the next window (small slices accumulate).
+ * What happens when a (model, version) window closes:
+ * 1. every series of the version that is ready (reference and window both hold at least
+ *    `windows.minSamples` values, and for rates enough expected successes and failures for the
+ *    normal approximation) is tested at the Bonferroni-adjusted level alpha / (number of tests in
+ *    this window); series not ready keep their values for the next window (small slices accumulate);
+ * 2. per metric, the drifted series are attributed to the right slice (see {@link attribute});
+ * 3. the results go through the alert manager (attributed drift fires, explained drift is held).
  */
 import type { DriftwatchConfig } from '../config/config-types';
 import type { AlertManager, AlertSink } from './alert-manager';
 import { testCategorical, testContinuous, testRate, type SeriesTestResult } from './detection-tests';
 import type { ModelVersionState } from './model-version-state';
-import type { Series } from './series';
+import type { CategoricalSeries, ContinuousSeries, RateSeries, Series } from './series';
 
 /** Classical rule for the two-proportion z-test: n·p and n·(1−p) at least 5 on both sides. */
 const MIN_EXPECTED = 5;
@@ -24,6 +26,87 @@ function ready(s: Series, clock: number, minSamples: number): boolean {
     if (m > 0 && (s.winN * m < MIN_EXPECTED || s.refCount * m < MIN_EXPECTED)) return false;
   }
   return true;
+}
+
+interface Tested {
+  s: Series;
+  r: SeriesTestResult;
+  /** Drifted, but explained by another series of the same metric: no incident fires for it. */
+  held: boolean;
+}
+
+/** The other slices of `s`'s field, same metric, that hold current values. */
+function siblings(mv: ModelVersionState, s: Series): Series[] {
+  const out: Series[] = [];
+  for (const row of mv.series) {
+    const o = row?.[s.metricIndex];
+    if (o !== undefined && o !== s && o.slice.field === s.slice.field && o.winCount > 0) out.push(o);
+  }
+  return out;
+}
+
+/**
+ * Is the drift of slice series `s` specific to its slice? Its current window is compared with the
+ * pooled current windows of the other values of the same field (android vs ios + web), at the
+ * window's Bonferroni threshold and half the minimum effect. A shift of the whole model moves every
+ * slice alike, so this comparison finds nothing; a shift of one slice stands out.
+ */
+function localized(mv: ModelVersionState, s: Series, threshold: number, config: Readonly<DriftwatchConfig>): boolean {
+  const rest = siblings(mv, s);
+  if (rest.length === 0) return false;
+  const d = config.detection;
+  if (s.type === 'continuous') {
+    let n = 0;
+    for (const o of rest) n += (o as ContinuousSeries).win.length;
+    const pooled = new Float64Array(n);
+    let at = 0;
+    for (const o of rest) {
+      const w = (o as ContinuousSeries).win;
+      pooled.set(w.values.subarray(0, w.length), at);
+      at += w.length;
+    }
+    pooled.sort();
+    return testContinuous(pooled, s.win.sortedCopy(), threshold, d.minKsStatistic / 2).drifted;
+  }
+  if (s.type === 'rate') {
+    let k = 0;
+    let n = 0;
+    for (const o of rest) {
+      k += (o as RateSeries).winK;
+      n += (o as RateSeries).winN;
+    }
+    return testRate(k, n, s.winK, s.winN, threshold, d.minRateChange / 2).drifted;
+  }
+  const pooled = new Map<string, number>();
+  let total = 0;
+  for (const o of rest) {
+    for (const [c, k] of (o as CategoricalSeries).win) pooled.set(c, (pooled.get(c) ?? 0) + k);
+    total += (o as CategoricalSeries).winTotal;
+  }
+  return testCategorical(pooled, total, s.win, s.winTotal, threshold, d.minJensenShannon / 2)?.drifted ?? false;
+}
+
+/**
+ * Attribution of one metric's drifted series in a window, so that a shift is reported once and on
+ * the right slice:
+ * - slices whose drift is localized (differs from the rest of their field) fire; the whole model
+ *   and the other slices are held (they only show the localized shift diluted or mixed in);
+ * - else, if the whole model changed significantly, the slices are held (they all moved together)
+ *   and the whole model fires if its change also reaches the minimum effect;
+ * - else the drifted slices fire as they are (nothing explains them).
+ */
+function attribute(mv: ModelVersionState, group: Tested[], threshold: number, config: Readonly<DriftwatchConfig>): void {
+  const drifted = group.filter((t) => t.r.drifted);
+  if (drifted.length === 0 || (drifted.length === 1 && group.length === 1)) return;
+  const loc = drifted.filter((t) => t.s.slice.id !== 0 && localized(mv, t.s, threshold, config));
+  if (loc.length > 0) {
+    for (const t of drifted) t.held = !loc.includes(t);
+    return;
+  }
+  // The whole model explains its slices when it moved significantly, even below the minimum
+  // effect (then nothing fires on this metric in this window).
+  const whole = group.find((t) => t.s.slice.id === 0);
+  if (whole !== undefined && whole.r.pValue < whole.r.threshold) for (const t of drifted) t.held = t !== whole;
 }
 
 export function evaluateWindow(
@@ -43,12 +126,23 @@ export function evaluateWindow(
   if (candidates.length === 0) return;
   const d = config.detection;
   const threshold = d.alpha / candidates.length;
+  const byMetric = new Map<number, Tested[]>();
   for (const s of candidates) {
     let r: SeriesTestResult | null;
-    if (s.type === 'continuous') r = testContinuous(s.refSorted(), s.win.sortedCopy(), threshold, d.minKsStatistic);
+    if (s.type === 'continuous') r = testContinuous(s.refSorted(), s.win.sortedCopy(), threshold, d.minKsStatistic, s.incident.firing);
     else if (s.type === 'rate') r = testRate(s.refSuccesses, s.refCount, s.winK, s.winN, threshold, d.minRateChange);
     else r = testCategorical(s.ref, s.refTotal, s.win, s.winTotal, threshold, d.minJensenShannon);
-    if (r !== null) {
+    if (r === null) continue;
+    let g = byMetric.get(s.metricIndex);
+    if (g === undefined) {
+      g = [];
+      byMetric.set(s.metricIndex, g);
+    }
+    g.push({ s, r, held: false });
+  }
+  for (const group of byMetric.values()) {
+    attribute(mv, group, threshold, config);
+    for (const { s, r, held } of group) {
       alerts.onTested(
         s.incident,
         {
@@ -60,11 +154,14 @@ export function evaluateWindow(
           detectedAt,
           sources: () => mv.sourcesSince(s.winFirstSeq),
           earlySignal: s.earlySignal,
+          held,
         },
         r,
         out,
       );
     }
+  }
+  for (const s of candidates) {
     s.earlySignal = false;
     s.closeWindow(trailing);
   }
