@@ -8,6 +8,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createRecordDecoder } from '../src/ingest/record-decoder';
 import { PartitionPipeline, type PipelineOutput } from '../src/engine/partition-pipeline';
+import type { SourceRecord, TopicRole } from '../src/pipeline/records';
 import { decodeBatch } from '../src/shards/batch-codec';
 import { emptyResult, type ShardRequest, type ShardResponse, type ShardResult, type ShardWorkerData } from '../src/shards/shard-protocol';
 
@@ -27,6 +28,44 @@ function pipelineOf(partition: number): PartitionPipeline {
   return pipeline;
 }
 
+/**
+ * Start gate. The pipeline's watermark is the minimum over the streams that have delivered at least
+ * one event, so what it releases before a stream's FIRST event depends on whether that stream's
+ * first batch arrived yet — i.e. on fetch timing. To make a live run give what a replay of the same
+ * records gives, a newly assigned partition's records are held until every stream that had records
+ * waiting at assignment has delivered its first batch, and are then pushed in one call (the
+ * pipeline adds a whole push before releasing). Bounded: past GATE_MAX_RECORDS held records the
+ * gate opens anyway (a topic whose first fetch never comes must not hold memory without bound).
+ */
+const GATE_MAX_RECORDS = 200_000;
+
+interface StartGate {
+  waiting: Set<TopicRole>;
+  held: SourceRecord[][];
+  count: number;
+}
+
+const gates = new Map<number, StartGate>();
+
+function pushThroughGate(result: ShardResult, partition: number, role: TopicRole, records: SourceRecord[]): void {
+  const gate = gates.get(partition);
+  if (gate === undefined) {
+    addOutput(result, pipelineOf(partition).push(records));
+    return;
+  }
+  gate.held.push(records);
+  gate.count += records.length;
+  gate.waiting.delete(role);
+  if (gate.waiting.size === 0 || gate.count >= GATE_MAX_RECORDS) openGate(result, partition);
+}
+
+function openGate(result: ShardResult, partition: number): void {
+  const gate = gates.get(partition);
+  if (gate === undefined) return;
+  gates.delete(partition);
+  if (gate.count > 0) addOutput(result, pipelineOf(partition).push(gate.held.flat()));
+}
+
 function addOutput(result: ShardResult, output: PipelineOutput): void {
   result.alerts.push(...output.alerts);
   result.dlq.push(...output.dlq);
@@ -39,6 +78,7 @@ function addOutput(result: ShardResult, output: PipelineOutput): void {
 
 function finishPartitions(result: ShardResult, partitions: Iterable<number>): void {
   for (const p of [...partitions].sort((a, b) => a - b)) {
+    openGate(result, p);
     const pipeline = pipelines.get(p);
     if (pipeline === undefined) continue;
     addOutput(result, pipeline.finish());
@@ -52,12 +92,16 @@ function handle(request: ShardRequest): ShardResult {
     case 'push': {
       const batch = decodeBatch(request.buffer);
       if (batch.records.length > 0) {
-        addOutput(result, pipelineOf(batch.partition).push(batch.records));
+        pushThroughGate(result, batch.partition, batch.role, batch.records);
         result.processed.push({ topic: batch.topic, partition: batch.partition, offset: batch.records[batch.records.length - 1]!.offset });
       }
       break;
     }
     case 'assign':
+      for (const { partition, waitFor } of request.partitions) {
+        // A partition whose pipeline already runs (kept across a rebalance) needs no gate.
+        if (waitFor.length > 0 && !pipelines.has(partition) && !gates.has(partition)) gates.set(partition, { waiting: new Set(waitFor), held: [], count: 0 });
+      }
       break;
     case 'revoke':
       finishPartitions(result, request.partitions);
@@ -66,7 +110,7 @@ function handle(request: ShardRequest): ShardResult {
       break;
     case 'finish':
     case 'shutdown':
-      finishPartitions(result, pipelines.keys());
+      finishPartitions(result, new Set([...pipelines.keys(), ...gates.keys()]));
       break;
   }
   return result;

@@ -17,13 +17,13 @@
  * offset; records at or below the highest offset already handed to the shard are dropped here, so a
  * shard never sees a record twice while it keeps the partition's state.
  */
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { DriftwatchConfig } from '../config/config-types';
 import type { TopicRole } from '../pipeline/records';
 import { encodeBatch } from '../shards/batch-codec';
 import type { ShardPool } from '../shards/shard-pool';
-import type { ShardResult } from '../shards/shard-protocol';
+import type { AssignedPartition, ShardResult } from '../shards/shard-protocol';
 import { createCoPartitionAssigner } from './co-partition-assigner';
 import { sourceTopics } from './topic-setup';
 
@@ -50,6 +50,13 @@ const tpKey = (topic: string, partition: number): string => `${partition}\u0000$
 
 export class IngestConsumer {
   private readonly consumer: Consumer;
+  private readonly admin: Admin;
+  private readonly groupId: string;
+  /**
+   * Settles once the shards know the start gates of the latest newly assigned partitions; eachBatch
+   * waits for it so that the `assign` message reaches a worker before that partition's first batch.
+   */
+  private assignmentReady: Promise<void> = Promise.resolve();
   private readonly roles: Map<string, TopicRole>;
   private readonly maxInFlight: number;
   /** Per shard: batches handed over and not yet committed-or-failed. */
@@ -80,6 +87,8 @@ export class IngestConsumer {
     private readonly logger: Logger,
   ) {
     this.roles = sourceTopics(config);
+    this.groupId = config.kafka.groupId;
+    this.admin = kafka.admin();
     this.maxInFlight = Math.max(1, config.maxInFlightBatchesPerShard);
     this.inFlight = new Array<number>(pool.size).fill(0);
     this.paused = new Array<boolean>(pool.size).fill(false);
@@ -105,6 +114,7 @@ export class IngestConsumer {
   }
 
   async start(): Promise<void> {
+    await this.admin.connect();
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...this.roles.keys()], fromBeginning: true });
     await this.consumer.run({
@@ -130,6 +140,7 @@ export class IngestConsumer {
 
   async disconnect(): Promise<void> {
     await this.consumer.disconnect();
+    await this.admin.disconnect();
   }
 
   private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
@@ -142,6 +153,8 @@ export class IngestConsumer {
     const messages = batch.messages.filter((m) => Number(m.offset) > last);
     this.handlers.onLag?.(topic, partition, Number(batch.offsetLag()));
     if (messages.length > 0) {
+      await this.assignmentReady;
+      if (!isRunning() || isStale() || this.stopped) return;
       if (!this.firstSeen.has(key)) this.firstSeen.set(key, Number(messages[0]!.offset));
       const lastOffset = Number(messages[messages.length - 1]!.offset);
       this.dispatched.set(key, lastOffset);
@@ -228,6 +241,7 @@ export class IngestConsumer {
     const next = new Set<number>();
     for (const partitions of Object.values(memberAssignment)) for (const p of partitions) next.add(p);
     const lost = [...this.assignedPartitions].filter((p) => !next.has(p));
+    const added = [...next].filter((p) => !this.assignedPartitions.has(p)).sort((a, b) => a - b);
     this.assignment = Object.fromEntries(Object.entries(memberAssignment).map(([t, ps]) => [t, [...ps].sort((a, b) => a - b)]));
     this.assignedPartitions = next;
     for (const key of [...this.dispatched.keys()]) {
@@ -254,6 +268,7 @@ export class IngestConsumer {
         });
       }
     }
+    if (added.length > 0) this.assignmentReady = this.announce(added);
     // Pauses belong to the previous assignment; re-apply them to the new one.
     for (let shard = 0; shard < this.pool.size; shard++) {
       if (this.paused[shard]) {
@@ -268,8 +283,49 @@ export class IngestConsumer {
     }
   }
 
+  /**
+   * Tells the shards about newly assigned partition indexes and which of their streams have records
+   * waiting (committed offset < high watermark), so that each worker's start gate waits for exactly
+   * those streams' first batches. If the offsets cannot be read in time, no gate is set (the
+   * partition then starts as its batches arrive).
+   */
+  private async announce(partitions: number[]): Promise<void> {
+    let waiting = new Map<number, TopicRole[]>();
+    try {
+      waiting = await withTimeout(this.pendingRoles(partitions), 10_000);
+    } catch (e) {
+      this.logger.warn({ err: e, partitions }, 'could not read the offsets of newly assigned partitions; starting them without a start gate');
+    }
+    for (let shard = 0; shard < this.pool.size; shard++) {
+      const mine: AssignedPartition[] = partitions.filter((p) => this.pool.shardOf(p) === shard).map((p) => ({ partition: p, waitFor: waiting.get(p) ?? [] }));
+      if (mine.length === 0) continue;
+      const answer = this.pool.send(shard, { type: 'assign', partitions: mine });
+      this.chains[shard] = this.chains[shard]!.then(() => answer.then(() => undefined, () => undefined));
+    }
+  }
+
+  private async pendingRoles(partitions: readonly number[]): Promise<Map<number, TopicRole[]>> {
+    const topics = [...this.roles.keys()];
+    const [committed, ends] = await Promise.all([
+      this.admin.fetchOffsets({ groupId: this.groupId, topics }),
+      Promise.all(topics.map((t) => this.admin.fetchTopicOffsets(t))),
+    ]);
+    const result = new Map<number, TopicRole[]>();
+    topics.forEach((topic, i) => {
+      const done = new Map((committed.find((c) => c.topic === topic)?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+      for (const end of ends[i]!) {
+        if (!partitions.includes(end.partition) || !(this.assignment[topic] ?? []).includes(end.partition)) continue;
+        const from = Math.max(Number(end.low), done.get(end.partition) ?? -1);
+        if (Number(end.high) > from) result.set(end.partition, [...(result.get(end.partition) ?? []), this.roles.get(topic)!]);
+      }
+    });
+    return result;
+  }
+
   /** A restarted shard has empty state: re-read its partitions from the last produced offsets. */
   private onShardCrash(shard: number): void {
+    const partitions = [...this.assignedPartitions].filter((p) => this.pool.shardOf(p) === shard);
+    if (partitions.length > 0) this.assignmentReady = this.announce(partitions);
     for (const [topic, partitions] of Object.entries(this.assignment)) {
       for (const partition of partitions) if (this.pool.shardOf(partition) === shard) this.rewind(topic, partition);
     }
@@ -287,4 +343,12 @@ export class IngestConsumer {
       this.logger.error({ err: e, topic, partition }, 'could not rewind the partition');
     }
   }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

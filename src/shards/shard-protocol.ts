@@ -9,6 +9,7 @@
  */
 import type { DlqEntry, DriftAlert, RetrainTrigger } from '../alerts/alert-types';
 import type { DriftwatchConfig } from '../config/config-types';
+import type { TopicRole } from '../pipeline/records';
 
 /** What the worker receives as `workerData`. */
 export interface ShardWorkerData {
@@ -16,12 +17,21 @@ export interface ShardWorkerData {
   config: DriftwatchConfig;
 }
 
+export interface AssignedPartition {
+  partition: number;
+  waitFor: TopicRole[];
+}
+
 /** Main thread → worker. */
 export type ShardRequest =
   /** One kafkajs batch (one topic-partition) packed by encodeBatch; `buffer` is transferred. */
   | { type: 'push'; id: number; buffer: ArrayBuffer }
-  /** Partition indexes this shard now owns (pipelines are created lazily; this is bookkeeping). */
-  | { type: 'assign'; id: number; partitions: number[] }
+  /**
+   * Partition indexes this shard now owns. `waitFor` = the roles whose topic-partition had records
+   * waiting when it was assigned: the worker holds the partition's records until each of them has
+   * delivered its first batch, then pushes them together (see workers/shard-worker.ts: start gate).
+   */
+  | { type: 'assign'; id: number; partitions: AssignedPartition[] }
   /** Partition indexes this shard loses: each pipeline is finished (buffered events released) and dropped. */
   | { type: 'revoke'; id: number; partitions: number[] }
   /** End of input for every partition (graceful shutdown): finish all pipelines, keep nothing. */
