@@ -13,12 +13,13 @@ import { reject } from './decode-reject';
  * (`{ string: "x" }`), a second representation the extractor would have to know about.
  *
  * This reader checks every length against the bytes left, caps collection sizes and nesting
- * (`maxArrayLength` for arrays, `maxFeatures` for maps, `maxDepth`), decodes strings as strict
- * UTF-8, builds null-prototype objects for records and maps, and returns plain values: unions
- * unwrapped, enums as their symbol, `bytes`/`fixed` as Uint8Array views of the message (valid only
- * while the message buffer is), int/long as numbers (longs beyond ±2^52 are rejected), logical types
- * as their underlying type. Failures throw a DecodeReject (`DRIFTWATCH_INVALID_AVRO`,
- * `DRIFTWATCH_NOT_UTF8`, `DRIFTWATCH_LIMIT_EXCEEDED`).
+ * (`maxArrayLength` for arrays, `maxFeatures` for maps, `maxDepth`), decodes strings as strict UTF-8,
+ * builds null-prototype objects for maps (their keys come from the data), and returns plain values:
+ * unions unwrapped, enums as their symbol, records as objects keyed by the schema's field names,
+ * `bytes`/`fixed` as Uint8Array views of the message (valid only while the message buffer is),
+ * int/long as numbers (longs beyond ±2^52 are rejected), logical types as their underlying type.
+ * Failures throw a DecodeReject (`DRIFTWATCH_INVALID_AVRO`, `DRIFTWATCH_NOT_UTF8`,
+ * `DRIFTWATCH_LIMIT_EXCEEDED`).
  */
 
 const K_NULL = 0;
@@ -46,6 +47,8 @@ export class AvroNode {
     public size = 0,
     public child: AvroNode | null = null,
     public branches: AvroNode[] = [],
+    /** Records only: a field is literally named `__proto__`, so the object needs a null prototype. */
+    public protoField = false,
   ) {}
 }
 
@@ -84,6 +87,7 @@ function compile(type: Type, seen: Map<Type, AvroNode>): AvroNode {
       node.fieldNames.push(field.getName());
       node.fieldNodes.push(compile(field.getType(), seen));
     }
+    node.protoField = node.fieldNames.includes('__proto__');
     return node;
   }
   if (type instanceof t.ArrayType) {
@@ -165,7 +169,9 @@ export class AvroReader {
         return this.string();
       case K_RECORD: {
         if (depth > this.limits.maxDepth) tooDeep(this.limits);
-        const out = Object.create(null) as Record<string, unknown>;
+        // Field names come from the schema, not the data; a plain object keeps V8's fast properties.
+        // Only a field named `__proto__` would hit the prototype setter, so only then a null prototype.
+        const out = (node.protoField ? Object.create(null) : {}) as Record<string, unknown>;
         const names = node.fieldNames;
         const nodes = node.fieldNodes;
         for (let i = 0; i < names.length; i++) out[names[i]!] = this.value(nodes[i]!, depth + 1);

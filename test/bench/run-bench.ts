@@ -3,6 +3,7 @@
  * measured in the same run, with ratios. Add a module = one line in BENCHES.
  */
 import type { BenchRow } from './bench-row';
+import { runDecodeBench } from './decode-bench';
 import { runDetectorBench } from './detectors-bench';
 import { runSketchBench } from './sketch-bench';
 import { runTwoSampleBench } from './two-sample-bench';
@@ -11,6 +12,7 @@ const BENCHES: ReadonlyArray<{ readonly name: string; readonly run: () => Promis
   { name: 'sequential detectors', run: runDetectorBench },
   { name: 'sketches and windows', run: runSketchBench },
   { name: 'two-sample tests', run: runTwoSampleBench },
+  { name: 'record decoding', run: runDecodeBench },
 ];
 
 function human(v: number | null): string {
