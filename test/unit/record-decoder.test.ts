@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import type { DriftwatchConfig, MessageFormat } from '../../src/config/config-types';
 import { defaultConfig } from '../../src/config/load-config';
-import { encodeEvent, type EventFormat } from '../../src/ingest/event-encoder';
+import type { DriftAlert } from '../../src/alerts/alert-types';
+import { decodeAlert } from '../../src/ingest/alert-decoder';
+import { encodeAlert, encodeEvent, type EventFormat } from '../../src/ingest/event-encoder';
 import { imageOfBrightness, imageOfBrightnessBase64, solidImage } from '../../src/ingest/image-fixtures';
 import { DEFAULT_INPUT_LIMITS, MAX_EVENT_TS, MIN_EVENT_TS } from '../../src/ingest/input-limits';
 import { createRecordDecoder, sniff, type DecodeResult, type RecordDecoder } from '../../src/ingest/record-decoder';
@@ -527,5 +529,43 @@ describe('record decoder: prototype pollution is impossible', () => {
     // …and a missing required field is not found through an injected prototype either.
     const missing = `{"__proto__":{"request_id":"evil"},"model_id":"m","ts":1763800000000}`;
     expect(rejected(jsonDecoder, 'feedback', bytes(missing)).code).toBe('DRIFTWATCH_MISSING_FIELD');
+  });
+});
+
+describe('alert codec', () => {
+  const alert: DriftAlert = {
+    alert_id: 'a1',
+    incident_id: 'i1',
+    status: 'firing',
+    kind: 'data_drift',
+    severity: 'critical',
+    model_id: 'asr-en',
+    model_version: '2026.11.1',
+    slice: { device: 'android' },
+    metric: 'input_length',
+    detector: 'ks',
+    statistic: 0.31,
+    p_value: 1.2e-9,
+    threshold: 0.01,
+    effect_size: 0.45,
+    reference: { count: 5000, mean: 36.1, p50: 34, rate: 0.1, categories: JSON.parse('{"a":0.5,"__proto__":0.5}') as Record<string, number> },
+    current: { count: 1000, mean: 52.9, p50: 51 },
+    window: { start: 1763800000000, end: 1763800300000, count: 1000 },
+    detected_at: 1763800300000,
+    emitted_at: 1763800300412,
+    sources: [{ topic: 'inference.inputs', partition: 0, from_offset: 1200, to_offset: 2199 }],
+    message: 'input_length shifted up',
+  };
+
+  it.each(['json', 'avro', 'confluent-avro'] as const)('%s round trip', (format) => {
+    const back = decodeAlert(encodeAlert(alert, format), format);
+    const expected = format === 'json' ? alert : { ...alert, current: { ...alert.current, rate: null, categories: null } };
+    expect(JSON.parse(JSON.stringify(back))).toEqual(JSON.parse(JSON.stringify(expected)));
+    expect(back.reference.categories?.['__proto__']).toBe(0.5);
+  });
+
+  it('refuses alerts the schema cannot hold, and malformed Avro', () => {
+    expect(() => encodeAlert({ ...alert, status: 'open' as never }, 'avro')).toThrow(expect.objectContaining({ code: 'DRIFTWATCH_ENCODE_FAILED' }));
+    expect(() => decodeAlert(encodeAlert(alert, 'avro').subarray(0, 20), 'avro')).toThrow(expect.objectContaining({ code: 'DRIFTWATCH_INVALID_AVRO' }));
   });
 });
