@@ -149,21 +149,23 @@ export const configSchema = z
           .number()
           .min(0)
           .max(1)
-          .default(0.1)
-          .describe('Minimum KS D for continuous metrics, so huge samples do not alert on trivial shifts.'),
+          .default(0.07)
+          .describe('Minimum KS D for continuous metrics, so huge samples do not alert on trivial shifts (0.07: below what a 1,000-event test detects reliably; see docs/detection.md).'),
         minRateChange: z
           .number()
           .min(0)
           .max(1)
-          .default(0.05)
-          .describe('Minimum absolute change of a rate (0.05 = five percentage points).'),
+          .default(0.02)
+          .describe('Minimum absolute change of a rate (0.02 = two percentage points; a 3% → 8% null-output shift must pass it with margin).'),
         minJensenShannon: z
           .number()
           .min(0)
           .max(1)
-          .default(0.1)
+          .default(0.05)
           .describe('Minimum Jensen-Shannon distance (base 2) for categorical features.'),
-        persistence: int(1).default(1).describe('Consecutive drifted windows before an incident fires.'),
+        persistence: int(1)
+          .default(2)
+          .describe('Consecutive drifted windows before an incident fires (2: Bonferroni bounds false alarms per window, not across windows).'),
       })
       .prefault({})
       .describe('Detection policy (false-alarm control).'),

@@ -49,7 +49,7 @@ describe('defaults', () => {
     expect(c.maxInFlightBatchesPerShard).toBe(4);
     expect(c.windows).toEqual({ size: 1000, minSamples: 100, allowedLatenessMs: 2000 });
     expect(c.reference).toEqual({ mode: 'first-n', size: 5000 });
-    expect(c.detection).toEqual({ alpha: 0.01, minKsStatistic: 0.1, minRateChange: 0.05, minJensenShannon: 0.1, persistence: 1 });
+    expect(c.detection).toEqual({ alpha: 0.01, minKsStatistic: 0.07, minRateChange: 0.02, minJensenShannon: 0.05, persistence: 2 });
     expect(c.slices).toEqual({ maxValuesPerField: 20 });
     expect(c.redo).toEqual({ windowMs: 30000 });
     expect(c.join).toEqual({ ttlMs: 60000, maxPending: 100000 });
@@ -110,9 +110,9 @@ describe('layers: defaults < file < env < flags', () => {
 
   it('reads process.env by default', () => {
     const saved = process.env.DRIFTWATCH_DETECTION_PERSISTENCE;
-    process.env.DRIFTWATCH_DETECTION_PERSISTENCE = '2';
+    process.env.DRIFTWATCH_DETECTION_PERSISTENCE = '3';
     try {
-      expect(loadConfig().detection.persistence).toBe(2);
+      expect(loadConfig().detection.persistence).toBe(3);
     } finally {
       if (saved === undefined) delete process.env.DRIFTWATCH_DETECTION_PERSISTENCE;
       else process.env.DRIFTWATCH_DETECTION_PERSISTENCE = saved;
