@@ -131,10 +131,13 @@ export class AvroReader {
     this.buf = buf;
     this.pos = start;
     this.end = buf.length;
-    const value = this.value(node, 1);
-    if (this.pos !== this.end) reject('DRIFTWATCH_INVALID_AVRO', `Avro body has ${this.end - this.pos} trailing bytes`);
-    this.buf = SCRATCH; // do not keep the message alive
-    return value;
+    try {
+      const value = this.value(node, 1);
+      if (this.pos !== this.end) reject('DRIFTWATCH_INVALID_AVRO', `Avro body has ${this.end - this.pos} trailing bytes`);
+      return value;
+    } finally {
+      this.buf = SCRATCH; // do not keep the message alive
+    }
   }
 
   private value(node: AvroNode, depth: number): unknown {

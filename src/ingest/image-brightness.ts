@@ -133,8 +133,10 @@ function jpegBrightness(bytes: Uint8Array, limits: Readonly<InputLimits>): numbe
       useTArray: true,
       formatAsRGBA: false,
       maxResolutionInMP: limits.maxImagePixels / 1e6,
-      // RGB output plus the decoder's per-component planes stay well under 8 bytes per pixel.
-      maxMemoryUsageInMB: Math.ceil((limits.maxImagePixels * 8) / (1024 * 1024)),
+      // jpeg-js counts 4 B/pixel/component of DCT blocks, 1 B/pixel/component of lines and 3 B/pixel
+      // of RGB output: ≈ 18 B/pixel for a 4:4:4 colour JPEG. 32 B/pixel lets every JPEG within
+      // maxImagePixels decode (128 MB at the 4 MP default) and still bounds the worst case.
+      maxMemoryUsageInMB: Math.ceil((limits.maxImagePixels * 32) / (1024 * 1024)),
     });
   } catch (e) {
     const message = (e as Error).message ?? String(e);
@@ -149,7 +151,7 @@ function jpegBrightness(bytes: Uint8Array, limits: Readonly<InputLimits>): numbe
 }
 
 function meanLuma(data: Uint8Array, stride: number, pixels: number): number {
-  // Integer channel sums stay exact in a double (16 Mi pixels × 255 < 2^53).
+  // Integer channel sums stay exact in a double (even 2^32 pixels × 255 < 2^53).
   let r = 0;
   let g = 0;
   let b = 0;

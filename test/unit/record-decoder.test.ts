@@ -410,7 +410,7 @@ describe('record decoder: limits', () => {
       maxArrayLength: 4096,
       maxDepth: 16,
       maxImageBytes: 8388608,
-      maxImagePixels: 16777216,
+      maxImagePixels: 4194304,
     });
   });
 
