@@ -34,8 +34,10 @@ function pipelineOf(partition: number): PartitionPipeline {
  * first batch arrived yet — i.e. on fetch timing. To make a live run give what a replay of the same
  * records gives, a newly assigned partition's records are held until every stream that had records
  * waiting at assignment has delivered its first batch, and are then pushed in one call (the
- * pipeline adds a whole push before releasing). Bounded: past GATE_MAX_RECORDS held records the
- * gate opens anyway (a topic whose first fetch never comes must not hold memory without bound).
+ * pipeline adds a whole push before releasing). When no stream had records waiting (a partition
+ * that starts on live traffic), the gate waits for every configured stream, but at most `maxWaitMs`
+ * of wall-clock time (checked at each push), so a topic that stays silent delays the start only
+ * that long. Bounded in memory as well: past GATE_MAX_RECORDS held records the gate opens anyway.
  */
 const GATE_MAX_RECORDS = 200_000;
 
@@ -43,6 +45,9 @@ interface StartGate {
   waiting: Set<TopicRole>;
   held: SourceRecord[][];
   count: number;
+  maxWaitMs: number | undefined;
+  /** Wall-clock time after which the next push opens the gate (set at the first held record). */
+  deadline: number | null;
 }
 
 const gates = new Map<number, StartGate>();
@@ -56,7 +61,9 @@ function pushThroughGate(result: ShardResult, partition: number, role: TopicRole
   gate.held.push(records);
   gate.count += records.length;
   gate.waiting.delete(role);
-  if (gate.waiting.size === 0 || gate.count >= GATE_MAX_RECORDS) openGate(result, partition);
+  const now = Date.now();
+  if (gate.deadline === null && gate.maxWaitMs !== undefined) gate.deadline = now + gate.maxWaitMs;
+  if (gate.waiting.size === 0 || gate.count >= GATE_MAX_RECORDS || (gate.deadline !== null && now >= gate.deadline)) openGate(result, partition);
 }
 
 function openGate(result: ShardResult, partition: number): void {
@@ -98,9 +105,11 @@ function handle(request: ShardRequest): ShardResult {
       break;
     }
     case 'assign':
-      for (const { partition, waitFor } of request.partitions) {
+      for (const { partition, waitFor, maxWaitMs } of request.partitions) {
         // A partition whose pipeline already runs (kept across a rebalance) needs no gate.
-        if (waitFor.length > 0 && !pipelines.has(partition) && !gates.has(partition)) gates.set(partition, { waiting: new Set(waitFor), held: [], count: 0 });
+        if (waitFor.length > 0 && !pipelines.has(partition) && !gates.has(partition)) {
+          gates.set(partition, { waiting: new Set(waitFor), held: [], count: 0, maxWaitMs, deadline: null });
+        }
       }
       break;
     case 'revoke':

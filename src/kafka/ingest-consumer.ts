@@ -46,6 +46,9 @@ export interface IngestHandlers {
   onInFlight?(shard: number, inFlight: number): void;
 }
 
+/** How long a partition that starts on live traffic waits for its silent streams (see shard-worker's start gate). */
+const LIVE_START_GATE_MS = 5000;
+
 const tpKey = (topic: string, partition: number): string => `${partition}\u0000${topic}`;
 
 export class IngestConsumer {
@@ -297,7 +300,19 @@ export class IngestConsumer {
       this.logger.warn({ err: e, partitions }, 'could not read the offsets of newly assigned partitions; starting them without a start gate');
     }
     for (let shard = 0; shard < this.pool.size; shard++) {
-      const mine: AssignedPartition[] = partitions.filter((p) => this.pool.shardOf(p) === shard).map((p) => ({ partition: p, waitFor: waiting.get(p) ?? [] }));
+      const mine: AssignedPartition[] = partitions
+        .filter((p) => this.pool.shardOf(p) === shard)
+        .map((p) => {
+          const backlog = waiting.get(p);
+          // With a backlog, wait for the streams that have one; on live traffic only, wait (briefly)
+          // for every stream assigned to us.
+          if (backlog !== undefined) return { partition: p, waitFor: backlog };
+          const all = Object.entries(this.assignment).filter(([, ps]) => ps.includes(p)).flatMap(([t]) => {
+              const role = this.roles.get(t);
+              return role === undefined ? [] : [role];
+            });
+          return { partition: p, waitFor: all, maxWaitMs: LIVE_START_GATE_MS };
+        });
       if (mine.length === 0) continue;
       const answer = this.pool.send(shard, { type: 'assign', partitions: mine });
       this.chains[shard] = this.chains[shard]!.then(() => answer.then(() => undefined, () => undefined));

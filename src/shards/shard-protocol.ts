@@ -19,7 +19,14 @@ export interface ShardWorkerData {
 
 export interface AssignedPartition {
   partition: number;
+  /** Streams whose first batch the start gate waits for (empty = no gate). */
   waitFor: TopicRole[];
+  /**
+   * Set when none of the partition's streams had records waiting at assignment (live traffic only):
+   * the gate then also opens at the first push this long after it started holding records, so a
+   * configured topic that stays silent (e.g. no feedback at all) delays the start by at most this.
+   */
+  maxWaitMs?: number;
 }
 
 /** Main thread → worker. */
@@ -27,9 +34,9 @@ export type ShardRequest =
   /** One kafkajs batch (one topic-partition) packed by encodeBatch; `buffer` is transferred. */
   | { type: 'push'; id: number; buffer: ArrayBuffer }
   /**
-   * Partition indexes this shard now owns. `waitFor` = the roles whose topic-partition had records
-   * waiting when it was assigned: the worker holds the partition's records until each of them has
-   * delivered its first batch, then pushes them together (see workers/shard-worker.ts: start gate).
+   * Partition indexes this shard now owns, with their start gates: the worker holds a partition's
+   * records until each stream in `waitFor` has delivered its first batch, then pushes them together
+   * (see workers/shard-worker.ts).
    */
   | { type: 'assign'; id: number; partitions: AssignedPartition[] }
   /** Partition indexes this shard loses: each pipeline is finished (buffered events released) and dropped. */

@@ -113,3 +113,14 @@ export function comparable(alert: DriftAlert): Omit<DriftAlert, 'emitted_at'> {
 export const byId = (a: DriftAlert, b: DriftAlert): number => (a.alert_id < b.alert_id ? -1 : a.alert_id > b.alert_id ? 1 : 0);
 
 export { waitFor };
+
+/** An alert comparable across runs on different topic names: wall clock dropped, source topics → roles. */
+export function normalised(alert: DriftAlert, topics: TestTopics): Omit<DriftAlert, 'emitted_at'> {
+  const roleOf = new Map<string, string>([
+    [topics.inputs, 'inputs'],
+    [topics.outputs, 'outputs'],
+    [topics.feedback, 'feedback'],
+  ]);
+  const rest = comparable(alert);
+  return { ...rest, sources: rest.sources.map((s) => ({ ...s, topic: roleOf.get(s.topic) ?? s.topic })) };
+}
