@@ -1,6 +1,8 @@
 import type { CliCommand } from './cli-command';
 import { validateConfigCommand } from './validate-config-command';
 import { runCommand } from './run-command';
+import { replayCommand } from './replay-command';
+import { baselineCommand } from './baseline-command';
 
 /**
  * Every `driftwatch` command, in the order `driftwatch --help` lists them. Adding a command = one
@@ -8,5 +10,7 @@ import { runCommand } from './run-command';
  */
 export const commands: readonly CliCommand[] = [
   runCommand,
+  replayCommand,
+  baselineCommand,
   validateConfigCommand,
 ];

@@ -113,7 +113,7 @@ export class PartitionPipeline {
     options: PartitionPipelineOptions = {},
   ) {
     const now = options.now ?? Date.now;
-    this.merger = new StreamMerger(config.windows.allowedLatenessMs);
+    this.merger = new StreamMerger(config.windows.allowedLatenessMs, config.join.ttlMs);
     // Requests stay open until both the join TTL and the redo window have passed: a derived redo
     // can only be credited to a request that is still open.
     this.join = new RequestJoin(Math.max(config.join.ttlMs, config.redo.windowMs), config.join.maxPending);

@@ -7,6 +7,7 @@
  * - the others wait in a heap and are released in (ts, role rank, offset) order once ts is strictly
  *   below the watermark = min over the streams that delivered at least one event of
  *   (their max ts − allowedLatenessMs).
+ * One refinement for start-up (see the constructor's `startupHoldMs`).
  * Callers add a whole batch before releasing, so the split of one batch across topics never matters.
  * Each stream keeps its own queue sorted by (ts, offset) — appends in the usual in-order case — and
  * release is a three-way merge of the queue heads.
@@ -85,7 +86,17 @@ export class StreamMerger {
   /** Indexed by role rank: inputs, outputs, feedback. */
   private readonly queues = [new StreamQueue(), new StreamQueue(), new StreamQueue()];
 
-  constructor(private readonly allowedLatenessMs: number) {}
+  /**
+   * @param allowedLatenessMs - `windows.allowedLatenessMs`.
+   * @param startupHoldMs - until both the inputs and the outputs stream have delivered, events are
+   *   held this much longer (event time) than the watermark alone would (`join.ttlMs` in the
+   *   pipeline): a fetch that brings one topic's first batch before the other's then changes
+   *   nothing, as long as it is less than this far ahead. Feedback is optional, so it is not waited for.
+   */
+  constructor(
+    private readonly allowedLatenessMs: number,
+    private readonly startupHoldMs = 0,
+  ) {}
 
   /** Events waiting for the watermark. */
   get buffered(): number {
@@ -106,8 +117,16 @@ export class StreamMerger {
   /** The current watermark (−∞ before any event). */
   watermark(): number {
     let w = Infinity;
-    for (const q of this.queues) if (q.started && q.maxTs - this.allowedLatenessMs < w) w = q.maxTs - this.allowedLatenessMs;
-    return w === Infinity ? -Infinity : w;
+    let max = -Infinity;
+    for (const q of this.queues) {
+      if (!q.started) continue;
+      if (q.maxTs - this.allowedLatenessMs < w) w = q.maxTs - this.allowedLatenessMs;
+      if (q.maxTs > max) max = q.maxTs;
+    }
+    if (w === Infinity) return -Infinity;
+    const [inputs, outputs] = this.queues as [StreamQueue, StreamQueue];
+    if (!inputs.started || !outputs.started) w = Math.min(w, max - this.allowedLatenessMs - this.startupHoldMs);
+    return w;
   }
 
   /** Releases, in merge order, every buffered event strictly below the watermark. */
