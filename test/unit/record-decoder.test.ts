@@ -209,6 +209,19 @@ describe('record decoder: JSON, Avro and Confluent give identical events', () =>
     expect(fromBytes.brightness).toBe(Math.round(0.6 * 255) / 255);
   });
 
+  it('decodes values that are views into a larger buffer (as the shard batch codec hands them over)', () => {
+    const wire = { ...INPUT, input: { ...INPUT.input, image: { data: new Uint8Array(imageOfBrightness('png', 0.35)) } } };
+    for (const format of ['json', 'avro', 'confluent-avro'] as EventFormat[]) {
+      const encoded = encodeEvent(wire, 'inputs', format);
+      const big = new Uint8Array(encoded.length + 64).fill(0xee);
+      big.set(encoded, 37);
+      const view = new Uint8Array(big.buffer, 37, encoded.length);
+      const fromView = ok(decoders[format]!(record('inputs', view))).event;
+      expect(fromView).toEqual(ok(decoders[format]!(record('inputs', encoded))).event);
+      expect((fromView as InputEvent).brightness).toBe(Math.round(0.35 * 255) / 255);
+    }
+  });
+
   it('sniffs formats in auto mode', () => {
     expect(sniff(encodeEvent(INPUT, 'inputs', 'json'))).toBe(0);
     expect(sniff(bytes(' \t\r\n{}'))).toBe(0);
