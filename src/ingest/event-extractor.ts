@@ -160,8 +160,8 @@ function readSegment(v: unknown, limits: Readonly<InputLimits>): Record<string, 
     if (++n > limits.maxFeatures) reject('DRIFTWATCH_LIMIT_EXCEEDED', `segment has more than maxFeatures (${limits.maxFeatures}) fields`);
     if (key.length > limits.maxStringLength) tooLong('segment key', limits);
     const s = src[key];
-    if (typeof s !== 'string') invalid(`segment.${key}`, 'a string', s);
-    if (s.length > limits.maxStringLength) tooLong(`segment.${key}`, limits);
+    if (typeof s !== 'string') invalid(`segment.${shortKey(key)}`, 'a string', s);
+    if (s.length > limits.maxStringLength) tooLong(`segment.${shortKey(key)}`, limits);
     out[key] = s;
   }
   return n === 0 ? EMPTY_SEGMENT : out;
@@ -183,15 +183,15 @@ function readFeatures(v: unknown, limits: Readonly<InputLimits>): Record<string,
       out[key] = f;
     } else if (typeof f === 'number') {
       // NaN is a missing value (DESIGN §2.1) and kept as NaN; ±Infinity is not a measurement.
-      if (f === Infinity || f === -Infinity) notFinite(`input.features.${key}`, f);
+      if (f === Infinity || f === -Infinity) notFinite(`input.features.${shortKey(key)}`, f);
       out[key] = f;
     } else if (typeof f === 'string') {
-      if (f.length > limits.maxStringLength) tooLong(`input.features.${key}`, limits);
+      if (f.length > limits.maxStringLength) tooLong(`input.features.${shortKey(key)}`, limits);
       out[key] = f;
     } else if (f === undefined) {
       out[key] = null;
     } else {
-      invalid(`input.features.${key}`, 'a number, string, boolean or null', f);
+      invalid(`input.features.${shortKey(key)}`, 'a number, string, boolean or null', f);
     }
   }
   return n === 0 ? EMPTY_FEATURES : out;
@@ -275,6 +275,11 @@ export function codePointLength(s: string): number {
     }
   }
   return n;
+}
+
+/** A key as shown in an error message: long keys are cut so a DLQ entry stays small. */
+function shortKey(key: string): string {
+  return key.length <= 64 ? key : `${key.slice(0, 61)}...`;
 }
 
 function isPlainObject(v: unknown): boolean {
