@@ -11,6 +11,9 @@ import type { SourceRecord, TopicRole } from '../../src/pipeline/records';
 // Property-based tests of the record decoder (issue 5 §4): no input makes it throw, every rejection
 // carries a documented code (never the internal-bug code), and valid events survive every format.
 
+// Thousands of runs per property; on a loaded shared machine one property can take several seconds.
+jest.setTimeout(60_000);
+
 function config(format: MessageFormat): DriftwatchConfig {
   const base = defaultConfig();
   return { ...base, kafka: { ...base.kafka, format } };
