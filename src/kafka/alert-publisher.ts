@@ -35,6 +35,8 @@ export class AlertPublisher {
   private closed = false;
   /** Alerts and DLQ entries acknowledged by the broker since start. */
   readonly sent = { alerts: 0, dlq: 0 };
+  /** Alerts that could not be encoded (logged with DRIFTWATCH_ALERT_ENCODE_FAILED, not produced). */
+  encodeFailures = 0;
 
   constructor(
     kafka: Kafka,
@@ -55,11 +57,20 @@ export class AlertPublisher {
     if (alerts.length === 0 && dlq.length === 0) return;
     const topicMessages: TopicMessages[] = [];
     if (alerts.length > 0) {
-      topicMessages.push({
-        topic: this.config.kafka.topics.alerts,
-        messages: alerts.map((a): Message => ({ key: a.model_id, value: this.encodeAlert(a), headers: { 'driftwatch-alert-id': a.alert_id } })),
-      });
+      const messages: Message[] = [];
+      for (const a of alerts) {
+        try {
+          messages.push({ key: a.model_id, value: this.encodeAlert(a), headers: { 'driftwatch-alert-id': a.alert_id } });
+        } catch (e) {
+          // Encoding is deterministic: retrying cannot help, and holding the stream for it would
+          // stop every other alert. Logged with the whole alert so that nothing is lost from view.
+          this.encodeFailures++;
+          this.options.logger.error({ code: 'DRIFTWATCH_ALERT_ENCODE_FAILED', err: e, alert: a }, 'an alert could not be encoded in the configured alert format; it is logged here instead');
+        }
+      }
+      if (messages.length > 0) topicMessages.push({ topic: this.config.kafka.topics.alerts, messages });
     }
+    if (topicMessages.length === 0 && dlq.length === 0) return;
     if (dlq.length > 0) {
       topicMessages.push({
         topic: this.config.kafka.topics.dlq,
@@ -70,7 +81,7 @@ export class AlertPublisher {
     for (;;) {
       try {
         await this.producer.sendBatch({ topicMessages, acks: -1 });
-        this.sent.alerts += alerts.length;
+        this.sent.alerts += topicMessages.find((t) => t.topic === this.config.kafka.topics.alerts)?.messages.length ?? 0;
         this.sent.dlq += dlq.length;
         return;
       } catch (e) {

@@ -188,12 +188,13 @@ export class IngestConsumer {
         this.queueCommit(p.topic, p.partition, p.offset + 1);
       }
     } catch (e) {
-      // A crashed shard is handled by onShardCrash (it seeks all of the shard's partitions back);
-      // anything else (a failing publish after close, a worker bug) re-reads this partition.
+      // A crashed shard is handled by onShardCrash (it seeks all of the shard's partitions back).
+      // Anything else (a request that failed inside a worker, a publish interrupted by close) is
+      // logged and NOT re-read: the shard's state has already taken these records in, so reading
+      // them again would count them twice. Their offsets are committed with the next batch.
       const code = (e as { code?: unknown }).code;
       if (code !== 'DRIFTWATCH_SHARD_CRASHED') {
-        this.logger.error({ err: e, topic, partition, shard }, 'handling a shard result failed; the partition is read again from its last produced offset');
-        this.rewind(topic, partition);
+        this.logger.error({ code: 'DRIFTWATCH_BATCH_FAILED', err: e, topic, partition, shard }, 'handling a shard result failed; the batch is skipped');
       }
     } finally {
       this.inFlight[shard]!--;

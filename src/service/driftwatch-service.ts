@@ -20,6 +20,7 @@ import { AlertPublisher, type AlertEncoder } from '../kafka/alert-publisher';
 import { IngestConsumer } from '../kafka/ingest-consumer';
 import { createKafka } from '../kafka/kafka-client';
 import { ensureTopics, sourceTopics, type TopicLayout } from '../kafka/topic-setup';
+import { encodeAlert as encodeAvroAlert } from '../ingest/event-encoder';
 import { createLogger } from '../logging';
 import { ServiceMetrics } from '../ops/metrics';
 import { startOpsServer, type OpsServer } from '../ops/ops-server';
@@ -48,6 +49,8 @@ export interface ServiceStats {
   dlq: number;
   retrainTriggers: number;
   shardCrashes: number;
+  /** Times a saturated shard had its partitions paused (backpressure). */
+  pauses: number;
   /** Partition indexes this member owns now. */
   partitions: number[];
 }
@@ -73,7 +76,7 @@ class DriftwatchService extends EventEmitter implements ServiceHandle {
   ready = false;
   topics: TopicLayout = { partitions: {}, coPartitioned: true };
   private readonly counters: Omit<ServiceStats, 'shardCrashes' | 'partitions'> = {
-    consumed: 0, rejected: 0, late: 0, orphans: 0, alerts: 0, dlq: 0, retrainTriggers: 0,
+    consumed: 0, rejected: 0, late: 0, orphans: 0, alerts: 0, dlq: 0, retrainTriggers: 0, pauses: 0,
   };
   private partitions: number[] = [];
   private kafka!: Kafka;
@@ -119,9 +122,16 @@ class DriftwatchService extends EventEmitter implements ServiceHandle {
     this.pool = new ShardPool(config, { logger: logger.child({ component: 'shards' }), ...(this.options.workerPath ? { workerPath: this.options.workerPath } : {}) });
     await this.pool.ready();
 
+    // kafka.alertFormat avro: plain Avro binary of schemas/drift-alert.avsc (no Confluent framing).
+    // Alerts come from worker threads by structured clone, i.e. built in the main realm; avro-js
+    // checks arrays with `instanceof Array`, which fails when this module runs in another realm (a
+    // vm sandbox, jest). A JSON copy (alerts are few and small) makes the encoding realm-proof.
+    const encodeAlert =
+      this.options.encodeAlert ??
+      (config.kafka.alertFormat === 'avro' ? (a: DriftAlert) => Buffer.from(encodeAvroAlert(JSON.parse(JSON.stringify(a)) as DriftAlert, 'avro')) : undefined);
     this.publisher = new AlertPublisher(this.kafka, config, {
       logger: logger.child({ component: 'alert-publisher' }),
-      ...(this.options.encodeAlert ? { encodeAlert: this.options.encodeAlert } : {}),
+      ...(encodeAlert ? { encodeAlert } : {}),
     });
     await this.publisher.connect();
 
@@ -149,6 +159,9 @@ class DriftwatchService extends EventEmitter implements ServiceHandle {
         onBatchDone: (shard, role, records, seconds) => {
           this.metrics.eventsConsumed.inc({ topic_role: role }, records);
           this.metrics.shardBatchSeconds.observe({ shard: String(shard) }, seconds);
+        },
+        onPaused: (_shard, paused) => {
+          if (paused) this.counters.pauses++;
         },
         onInFlight: (shard, inFlight) => this.metrics.inflightBatches.set({ shard: String(shard) }, inFlight),
       },

@@ -15,7 +15,7 @@ import { startService } from '../../src/service/driftwatch-service';
 import { keyHash } from '../../src/simulate/sim-source-records';
 import { SIM_FEATURES, type SimRecord } from '../../src/simulate/speech-traffic';
 import { waitFor } from '../harness/env';
-import { alertsOf, createSourceTopics, produceAll, readTopic, testLogger, testServiceConfig, uniqueTopics, type ProducedRecord, type TestTopics } from './runtime-fixtures';
+import { alertsOf, createSourceTopics, produceAll, readTopic, testLogger, testServiceConfig, uniqueTopics, type ProducedRecord, type ReadMessage, type TestTopics } from './runtime-fixtures';
 
 export interface Routed extends ProducedRecord {
   role: SimRecord['role'];
@@ -72,6 +72,8 @@ export interface LiveRun {
   service: ServiceHandle;
   /** Wall time from service start to the committed end of the input. */
   consumeMs: number;
+  /** The alert topic's raw messages (with `keepRaw`), e.g. to decode Avro alerts. */
+  raw?: ReadMessage[];
 }
 
 export interface LiveRunOptions {
@@ -84,6 +86,8 @@ export interface LiveRunOptions {
   overrides?: DeepPartial<DriftwatchConfig>;
   service?: StartServiceOptions;
   prefix?: string;
+  /** Keep the alert topic's raw messages and do not parse them as JSON. */
+  keepRaw?: boolean;
 }
 
 export async function liveRun(o: LiveRunOptions): Promise<LiveRun> {
@@ -100,8 +104,9 @@ export async function liveRun(o: LiveRunOptions): Promise<LiveRun> {
     await service.stop();
   }
   const consumeMs = Date.now() - started;
-  const alerts = alertsOf(await readTopic(o.kafka, o.admin, topics.alerts));
-  return { topics, config, routed, alerts, service, consumeMs };
+  const raw = await readTopic(o.kafka, o.admin, topics.alerts);
+  if (o.keepRaw) return { topics, config, routed, alerts: [], service, consumeMs, raw };
+  return { topics, config, routed, alerts: alertsOf(raw), service, consumeMs };
 }
 
 /** An alert without its only wall-clock field, for comparing runs. */

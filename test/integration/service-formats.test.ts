@@ -1,4 +1,5 @@
 import type { Admin, Kafka, Producer } from 'kafkajs';
+import { roleSchema } from '../../src/ingest/avro-schemas';
 import { SpeechTraffic } from '../../src/simulate/speech-traffic';
 import { testKafka } from '../harness/env';
 import { byId, liveRun, normalised } from './runtime-scenario';
@@ -41,5 +42,16 @@ describe('input formats through the live service', () => {
     for (const run of [json, avro, confluent]) expect(run.service.stats().rejected).toBe(0);
     expect(view(avro)).toEqual(view(json));
     expect(view(confluent)).toEqual(view(json));
+  });
+
+  it('alertFormat avro writes the alerts as Avro records of schemas/drift-alert.avsc', async () => {
+    const records = new SpeechTraffic({ seed: 32, drifts: [{ metric: 'null_output', model: 'asr-de', atRequest: 6000 }] }).take(60_000);
+    const common = { kafka, admin, producer, records, partitions: 2 };
+    const json = await liveRun({ ...common, prefix: 'alert-json' });
+    const avro = await liveRun({ ...common, overrides: { kafka: { alertFormat: 'avro' } }, prefix: 'alert-avro', keepRaw: true });
+    const type = roleSchema('alert').type;
+    const decoded = avro.raw!.map((m) => type.fromBuffer(m.value) as { alert_id: string; metric: string; model_id: string });
+    expect(json.alerts.length).toBeGreaterThan(0);
+    expect(decoded.map((a) => `${a.alert_id}/${a.model_id}/${a.metric}`).sort()).toEqual(json.alerts.map((a) => `${a.alert_id}/${a.model_id}/${a.metric}`).sort());
   });
 });

@@ -62,12 +62,14 @@ describe('live run vs replay', () => {
       ],
     });
     const records = sim.take(120_000);
-    const run = await liveRun({ kafka, admin, producer, records, partitions: 3, prefix: 'replay', overrides: { maxInFlightBatchesPerShard: 2 } });
+    const run = await liveRun({ kafka, admin, producer, records, partitions: 3, prefix: 'replay', overrides: { maxInFlightBatchesPerShard: 1 } });
     const replayed = replay(run.config, run.routed);
     const live = run.alerts.map(comparable).sort((a, b) => byId(a as DriftAlert, b as DriftAlert));
     const offline = replayed.map(comparable).sort((a, b) => byId(a as DriftAlert, b as DriftAlert));
     process.stdout.write(`[replay] ${records.length} events; live ${live.length} alerts, replay ${offline.length}\n`);
     expect(live.length).toBeGreaterThan(0);
+    // One batch in flight per shard: every shard was paused and resumed along the way.
+    expect(run.service.stats().pauses).toBeGreaterThan(0);
     expect(live.map((a) => a.alert_id)).toEqual(offline.map((a) => a.alert_id));
     expect(live).toEqual(offline);
   });
