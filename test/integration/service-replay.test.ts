@@ -1,33 +1,33 @@
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { DriftAlert } from '../../src/alerts/alert-types';
 import type { DriftwatchConfig } from '../../src/config/config-types';
-import { PartitionPipeline } from '../../src/engine/partition-pipeline';
-import { createRecordDecoder } from '../../src/ingest/record-decoder';
-import type { SourceRecord } from '../../src/pipeline/records';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { replayEvents } from '../../src/replay/run-replay';
 import { SpeechTraffic, type SimModel } from '../../src/simulate/speech-traffic';
 import { testKafka } from '../harness/env';
 import { byId, comparable, liveRun, type Routed } from './runtime-scenario';
 
 jest.setTimeout(170_000);
 
-/** The replay path in-process: one pipeline per partition index, records in production order. */
-function replay(config: Readonly<DriftwatchConfig>, routed: readonly Routed[]): DriftAlert[] {
-  const decode = createRecordDecoder(config);
-  const pipelines = new Map<number, PartitionPipeline>();
-  const alerts: DriftAlert[] = [];
-  const byPartition = new Map<number, SourceRecord[]>();
-  for (const r of routed) {
-    const list = byPartition.get(r.partition) ?? [];
-    list.push({ role: r.role, topic: r.topic, partition: r.partition, offset: r.offset, key: Buffer.from(r.key ?? ''), value: r.value });
-    byPartition.set(r.partition, list);
+/**
+ * Writes the records as a `driftwatch replay` events file (one Kafka record per line, with its
+ * partition and offset) and replays it through src/replay (the code path of `driftwatch replay`).
+ */
+async function replay(config: Readonly<DriftwatchConfig>, routed: readonly Routed[]): Promise<DriftAlert[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'driftwatch-replay-'));
+  try {
+    const file = join(dir, 'events.jsonl');
+    writeFileSync(file, routed.map((r) => JSON.stringify({ topic: r.topic, key: r.key, partition: r.partition, offset: r.offset, value: r.sim.value })).join('\n') + '\n');
+    const alerts: DriftAlert[] = [];
+    const summary = await replayEvents(config, file, { alert: (a) => alerts.push(a) });
+    expect(summary.lines).toBe(routed.length);
+    expect(summary.rejected).toBe(0);
+    return alerts;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  for (const [p, records] of [...byPartition].sort((a, b) => a[0] - b[0])) {
-    const pipeline = new PartitionPipeline(config, decode);
-    pipelines.set(p, pipeline);
-    alerts.push(...pipeline.push(records).alerts);
-    alerts.push(...pipeline.finish().alerts);
-  }
-  return alerts;
 }
 
 describe('live run vs replay', () => {
@@ -59,14 +59,17 @@ describe('live run vs replay', () => {
         { metric: 'input_length', model: 'asr-en', atRequest: 7000 },
         { metric: 'null_output', model: 'asr-de', atRequest: 6500 },
         { metric: 'brightness', model: 'asr-fr', slice: { device: 'android' }, atRequest: 6000, magnitude: 1.5 },
+        { metric: 'redo', model: 'asr-en', atRequest: 9000 },
+        { metric: 'error_rate', model: 'asr-fr', atRequest: 7000 },
       ],
     });
     const records = sim.take(120_000);
     const run = await liveRun({ kafka, admin, producer, records, partitions: 3, prefix: 'replay', overrides: { maxInFlightBatchesPerShard: 1 } });
-    const replayed = replay(run.config, run.routed);
+    const replayed = await replay(run.config, run.routed);
     const live = run.alerts.map(comparable).sort((a, b) => byId(a as DriftAlert, b as DriftAlert));
     const offline = replayed.map(comparable).sort((a, b) => byId(a as DriftAlert, b as DriftAlert));
-    process.stdout.write(`[replay] ${records.length} events; live ${live.length} alerts, replay ${offline.length}\n`);
+    const what = live.map((a) => `${a.model_id}:${a.metric}:${JSON.stringify(a.slice)}:${a.status}`).join(' ');
+    process.stdout.write(`[replay] ${records.length} events; live ${live.length} alerts, replay ${offline.length}: ${what}\n`);
     expect(live.length).toBeGreaterThan(0);
     // One batch in flight per shard: every shard was paused and resumed along the way.
     expect(run.service.stats().pauses).toBeGreaterThan(0);
