@@ -98,6 +98,8 @@ export class PartitionPipeline {
   private readonly referenceSize: number;
   private readonly trailing: boolean;
   private readonly profileOnly: boolean;
+  private windowsClosed = 0;
+  private testsRun = 0;
   /** Latest event time processed (drives join expiry). */
   private eventTime = -Infinity;
   /** Output of the call in progress. */
@@ -186,13 +188,20 @@ export class PartitionPipeline {
     return out;
   }
 
-  /** Events waiting for the watermark, open requests and early arrivals (for metrics and tests). */
-  stats(): { buffered: number; openRequests: number; earlyArrivals: number; series: number } {
+  /** Events waiting for the watermark, open requests, early arrivals, series, windows and tests so far. */
+  stats(): { buffered: number; openRequests: number; earlyArrivals: number; series: number; windowsClosed: number; testsRun: number } {
     let series = 0;
     for (const m of this.models.values()) {
       for (const mv of m.versions.values()) for (const row of mv.series) if (row !== undefined) for (const s of row) if (s !== undefined) series++;
     }
-    return { buffered: this.merger.buffered, openRequests: this.join.openCount, earlyArrivals: this.join.earlyCount, series };
+    return {
+      buffered: this.merger.buffered,
+      openRequests: this.join.openCount,
+      earlyArrivals: this.join.earlyCount,
+      series,
+      windowsClosed: this.windowsClosed,
+      testsRun: this.testsRun,
+    };
   }
 
   private keyText(key: Uint8Array | null): string | null {
@@ -349,7 +358,7 @@ export class PartitionPipeline {
   private finalise(r: OpenRequest<ModelVersionState>): void {
     const mv = r.mv;
     const clock = this.clockOf(mv);
-    const ts = Math.max(r.ts, this.eventTime);
+    const ts = r.ts > this.eventTime ? r.ts : this.eventTime;
     for (let i = 0; i < r.sliceIds.length; i++) {
       const sid = r.sliceIds[i] as number;
       (mv.get(sid, M_REDO) as RateSeries).add(r.redo ? 1 : 0, ts, clock, mv.seq);
@@ -359,7 +368,8 @@ export class PartitionPipeline {
 
   private closeWindow(mv: ModelVersionState, ts: number): void {
     const sink: AlertSink = this.out;
-    evaluateWindow(mv, ts, this.config, this.trailing, this.alertManager, sink);
+    this.testsRun += evaluateWindow(mv, ts, this.config, this.trailing, this.alertManager, sink);
+    this.windowsClosed++;
     mv.advance();
   }
 

@@ -109,6 +109,7 @@ function attribute(mv: ModelVersionState, group: Tested[], threshold: number, co
   if (whole !== undefined && whole.r.pValue < whole.r.threshold) for (const t of drifted) t.held = t !== whole;
 }
 
+/** Evaluates the version's closing window; returns the number of tests run. */
 export function evaluateWindow(
   mv: ModelVersionState,
   detectedAt: number,
@@ -116,14 +117,14 @@ export function evaluateWindow(
   trailing: boolean,
   alerts: AlertManager,
   out: AlertSink,
-): void {
+): number {
   const minSamples = config.windows.minSamples;
   const candidates: Series[] = [];
   for (const row of mv.series) {
     if (row === undefined) continue;
     for (const s of row) if (s !== undefined && ready(s, mv.clock, minSamples)) candidates.push(s);
   }
-  if (candidates.length === 0) return;
+  if (candidates.length === 0) return 0;
   const d = config.detection;
   const threshold = d.alpha / candidates.length;
   const byMetric = new Map<number, Tested[]>();
@@ -165,4 +166,5 @@ export function evaluateWindow(
     s.earlySignal = false;
     s.closeWindow(trailing);
   }
+  return candidates.length;
 }

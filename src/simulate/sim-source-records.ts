@@ -11,12 +11,14 @@ export type ValueEncoder = (value: Record<string, unknown>, role: TopicRole) => 
 
 const UTF8 = new TextEncoder();
 
+const imul = Math.imul;
+
 /** FNV-1a 32-bit of a string's UTF-16 code units. */
 export function keyHash(key: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) {
     h ^= key.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
+    h = imul(h, 0x01000193);
   }
   return h >>> 0;
 }

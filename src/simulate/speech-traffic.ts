@@ -76,6 +76,8 @@ export interface DriftSpec {
   slice?: Record<string, string>;
   /** Index (0-based) of the model's request from which the drift applies. */
   atRequest: number;
+  /** Index from which it no longer applies (default: never ends). */
+  untilRequest?: number;
   /** Multiplier of the standard shift (default 1). */
   magnitude?: number;
 }
@@ -121,6 +123,10 @@ const DEFAULT_MODELS: SimModel[] = [
 
 const PHRASES = ['play some jazz', 'call mom', 'what is the weather', 'set a timer for ten minutes', 'navigate home', 'turn off the lights', 'read my messages', 'add milk to the list'];
 
+// Module-level copies: global lookups (Math.*) are slow inside jest's vm context, where the
+// simulator also runs.
+const { imul, sqrt, log, sin, cos, exp, round, floor, max, PI } = Math;
+
 /** mulberry32: small, fast, good enough for traffic simulation, and the same on every platform. */
 class Rng {
   private s: number;
@@ -131,8 +137,8 @@ class Rng {
   next(): number {
     this.s = (this.s + 0x6d2b79f5) >>> 0;
     let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    t = imul(t ^ (t >>> 15), t | 1);
+    t ^= t + imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
   normal(mean: number, sd: number): number {
@@ -144,9 +150,9 @@ class Rng {
     let u = 0;
     while (u === 0) u = this.next();
     const v = this.next();
-    const r = Math.sqrt(-2 * Math.log(u));
-    this.spare = r * Math.sin(2 * Math.PI * v);
-    return mean + sd * r * Math.cos(2 * Math.PI * v);
+    const r = sqrt(-2 * log(u));
+    this.spare = r * sin(2 * PI * v);
+    return mean + sd * r * cos(2 * PI * v);
   }
   pick<T extends { share: number }>(xs: readonly T[]): T {
     let total = 0;
@@ -176,7 +182,7 @@ interface Pending {
   followUp?: { model: SimModel; version: string; device: string; region: string; session: string };
 }
 
-const round4 = (x: number): number => Math.round(x * 1e4) / 1e4;
+const round4 = (x: number): number => round(x * 1e4) / 1e4;
 const clip01 = (x: number): number => (x < 0 ? 0 : x > 1 ? 1 : x);
 
 export class SpeechTraffic {
@@ -244,9 +250,9 @@ export class SpeechTraffic {
   }
 
   private fresh(): void {
-    const ts = Math.round(this.nextFreshTs);
+    const ts = round(this.nextFreshTs);
     const u = this.rng.next() || 1e-12;
-    this.nextFreshTs += -Math.log(u) * this.meanGapMs;
+    this.nextFreshTs += -log(u) * this.meanGapMs;
     const model = this.rng.pick(this.models.map((m) => ({ m, share: m.weight as number }))).m;
     const version = this.rng.pick(model.versions).version;
     const device = this.rng.pick(this.devices).value;
@@ -258,7 +264,7 @@ export class SpeechTraffic {
   private shift(metric: SimMetric, model: string, version: string, index: number, device: string, region: string): number {
     let m = 0;
     for (const d of this.drifts) {
-      if (d.metric !== metric || d.model !== model || index < d.atRequest) continue;
+      if (d.metric !== metric || d.model !== model || index < d.atRequest || index >= (d.untilRequest ?? Infinity)) continue;
       if (d.version !== undefined && d.version !== version) continue;
       if (d.slice !== undefined) {
         const seg: Record<string, string> = { device, region };
@@ -276,7 +282,7 @@ export class SpeechTraffic {
     const s = (metric: SimMetric): number => (this.drifts.length === 0 ? 0 : this.shift(metric, model.id, version, index, device, region));
     const requestId = `${model.id}-${version}-${index}`;
 
-    const length = Math.max(1, Math.round(Math.exp(r.normal(3.3 + 0.25 * s('input_length'), 0.45))));
+    const length = max(1, round(exp(r.normal(3.3 + 0.25 * s('input_length'), 0.45))));
     const pMissing = 0.05 + 0.1 * s('missing_values');
     const snr = r.normal(20 - 3 * s('feature:snr_db'), 5);
     const volume = r.normal(0.6 - 0.09 * s('feature:volume'), 0.15);
@@ -308,10 +314,10 @@ export class SpeechTraffic {
       },
     });
 
-    const latency = Math.max(1, Math.round(Math.exp(r.normal(4.4 + 0.18 * s('latency_ms'), 0.3))));
+    const latency = max(1, round(exp(r.normal(4.4 + 0.18 * s('latency_ms'), 0.3))));
     const isNull = r.next() < 0.03 + 0.06 * s('null_output');
-    const phrase = PHRASES[Math.floor(r.next() * PHRASES.length)] as string;
-    const confidence = round4(1 / (1 + Math.exp(-r.normal(2.5 - 0.6 * s('confidence'), 1))));
+    const phrase = PHRASES[floor(r.next() * PHRASES.length)] as string;
+    const confidence = round4(1 / (1 + exp(-r.normal(2.5 - 0.6 * s('confidence'), 1))));
     const outTs = ts + latency;
     this.push(outTs, {
       role: 'outputs',
@@ -335,9 +341,9 @@ export class SpeechTraffic {
     const switched = r.next() < 0.02 + 0.06 * s('switch_to_typing');
     const labelled = r.next() < 0.3;
     const wrong = r.next() < 0.08 + 0.14 * s('error_rate');
-    const fbDelay = 1000 + Math.floor(r.next() * 19000);
+    const fbDelay = 1000 + floor(r.next() * 19000);
     if (redone) {
-      const gap = 2000 + Math.floor(r.next() * 8000);
+      const gap = 2000 + floor(r.next() * 8000);
       this.pushFollowUp(ts + gap, { model, version, device, region, session });
     }
     if (!this.feedback) return;
@@ -350,7 +356,7 @@ export class SpeechTraffic {
         value: { request_id: requestId, model_id: model.id, ts: at, action, label },
       });
     };
-    if (redone && explicitRedo) fb('redo', null, ts + 1000 + Math.floor(r.next() * 1000));
+    if (redone && explicitRedo) fb('redo', null, ts + 1000 + floor(r.next() * 1000));
     if (switched) fb('switch_to_typing', null, ts + fbDelay);
     if (labelled) {
       const truth = isNull || wrong ? (PHRASES[(PHRASES.indexOf(phrase) + 1) % PHRASES.length] as string) : phrase;

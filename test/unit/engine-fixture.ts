@@ -35,8 +35,11 @@ export function simRecords(options: SpeechTrafficOptions, n: number): SourceReco
   return out;
 }
 
-/** Feeds n simulated records through one pipeline, `batch` records per push. */
-export function runSim(options: SpeechTrafficOptions, n: number, config = engineConfig(), batch = 500): SimRun {
+/**
+ * Feeds simulated records through one pipeline, `batch` records per push: n records, or until
+ * `stop(sim)` says so (checked between batches).
+ */
+export function runSim(options: SpeechTrafficOptions, n: number | ((sim: SpeechTraffic) => boolean), config = engineConfig(), batch = 500): SimRun {
   const sim = new SpeechTraffic(options);
   const enc = new SimSourceRecords(1);
   const pipeline = new PartitionPipeline(config, createRecordDecoder(config), { now: () => 0 });
@@ -55,8 +58,11 @@ export function runSim(options: SpeechTrafficOptions, n: number, config = engine
   };
   const t0 = process.hrtime.bigint();
   let buf: SourceRecord[] = [];
-  for (let i = 0; i < n; i++) {
+  let count = 0;
+  for (;;) {
+    if (typeof n === 'number' ? count >= n : buf.length === 0 && n(sim)) break;
     buf.push(enc.toSource(sim.next()));
+    count++;
     if (buf.length === batch) {
       add(pipeline.push(buf));
       buf = [];
@@ -65,5 +71,5 @@ export function runSim(options: SpeechTrafficOptions, n: number, config = engine
   add(pipeline.push(buf));
   add(pipeline.finish());
   const elapsedMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  return { alerts, totals, records: n, pipeline, sim, elapsedMs, requestsAtAlert };
+  return { alerts, totals, records: count, pipeline, sim, elapsedMs, requestsAtAlert };
 }
