@@ -57,7 +57,7 @@ function interleave(records: SourceRecord[], seed: number, maxChunk: number): So
   });
   const batches: SourceRecord[][] = [first];
   for (;;) {
-    const open = queues.map((q, i) => i).filter((i) => (pos[i] as number) < (queues[i] as SourceRecord[]).length);
+    const open = queues.map((_q, i) => i).filter((i) => (pos[i] as number) < (queues[i] as SourceRecord[]).length);
     if (open.length === 0) break;
     const batch: SourceRecord[] = [];
     const parts = 1 + Math.floor(r() * 3);
