@@ -117,6 +117,13 @@ function handle(request: ShardRequest): ShardResult {
       break;
     case 'crash':
       break;
+    case 'tick': {
+      const now = Date.now();
+      for (const [partition, gate] of [...gates].sort((a, b) => a[0] - b[0])) {
+        if (gate.deadline !== null && now >= gate.deadline) openGate(result, partition);
+      }
+      break;
+    }
     case 'finish':
     case 'shutdown':
       finishPartitions(result, new Set([...pipelines.keys(), ...gates.keys()]));

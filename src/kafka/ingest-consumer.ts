@@ -78,6 +78,9 @@ export class IngestConsumer {
   private assignedPartitions = new Set<number>();
   private readonly pendingCommits = new Map<string, { topic: string; partition: number; offset: number }>();
   private committing: Promise<void> | null = null;
+  /** Partition indexes whose live start gate has not been ticked yet. */
+  private readonly liveGated = new Set<number>();
+  private readonly tickTimers = new Set<NodeJS.Timeout>();
   private joinedOnce = false;
   private joinWaiters: (() => void)[] = [];
   private stopped = false;
@@ -131,6 +134,8 @@ export class IngestConsumer {
   async stopFetching(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    for (const t of this.tickTimers) clearTimeout(t);
+    this.tickTimers.clear();
     await this.consumer.stop();
     await this.drain();
   }
@@ -173,6 +178,7 @@ export class IngestConsumer {
       this.handlers.onInFlight?.(shard, this.inFlight[shard]!);
       this.chains[shard] = this.chains[shard]!.then(() => this.settle(shard, topic, partition, result));
       if (this.inFlight[shard]! >= this.maxInFlight) this.setPaused(shard, true);
+      if (this.liveGated.delete(partition)) this.scheduleTick(shard);
     }
     resolveOffset(batch.lastOffset());
     await heartbeat();
@@ -201,6 +207,30 @@ export class IngestConsumer {
       this.handlers.onInFlight?.(shard, this.inFlight[shard]!);
       if (this.paused[shard] && this.inFlight[shard]! <= Math.floor(this.maxInFlight / 2)) this.setPaused(shard, false);
     }
+  }
+
+  /**
+   * A live start gate opens at the first push after its wait time, or at this tick: without it, a
+   * partition whose other streams stay silent would keep its first records until more arrive.
+   */
+  private scheduleTick(shard: number): void {
+    const timer = setTimeout(() => {
+      this.tickTimers.delete(timer);
+      if (this.stopped) return;
+      this.chainOutput(shard, this.pool.send(shard, { type: 'tick' }), 'opening start gates');
+    }, LIVE_START_GATE_MS + 50);
+    this.tickTimers.add(timer);
+  }
+
+  /** Produces the outputs of a request that is not a batch (revoke, tick) in the shard's order. */
+  private chainOutput(shard: number, answer: Promise<ShardResult>, what: string): void {
+    this.chains[shard] = this.chains[shard]!.then(async () => {
+      try {
+        await this.handlers.onResult(await answer, shard);
+      } catch (e) {
+        this.logger.error({ err: e, shard }, `${what} failed`);
+      }
+    });
   }
 
   private queueCommit(topic: string, partition: number, offset: number): void {
@@ -246,6 +276,7 @@ export class IngestConsumer {
     for (const partitions of Object.values(memberAssignment)) for (const p of partitions) next.add(p);
     const lost = [...this.assignedPartitions].filter((p) => !next.has(p));
     const added = [...next].filter((p) => !this.assignedPartitions.has(p)).sort((a, b) => a - b);
+    for (const p of lost) this.liveGated.delete(p);
     this.assignment = Object.fromEntries(Object.entries(memberAssignment).map(([t, ps]) => [t, [...ps].sort((a, b) => a - b)]));
     this.assignedPartitions = next;
     for (const key of [...this.dispatched.keys()]) {
@@ -262,14 +293,7 @@ export class IngestConsumer {
       // after the last record they were given; what that releases is still produced.
       for (const shard of new Set(lost.map((p) => this.pool.shardOf(p)))) {
         const partitions = lost.filter((p) => this.pool.shardOf(p) === shard);
-        const result = this.pool.send(shard, { type: 'revoke', partitions });
-        this.chains[shard] = this.chains[shard]!.then(async () => {
-          try {
-            await this.handlers.onResult(await result, shard);
-          } catch (e) {
-            this.logger.error({ err: e, shard, partitions }, 'finishing revoked partitions failed');
-          }
-        });
+        this.chainOutput(shard, this.pool.send(shard, { type: 'revoke', partitions }), `finishing revoked partitions ${partitions.join(',')}`);
       }
     }
     if (added.length > 0) this.assignmentReady = this.announce(added);
@@ -312,6 +336,7 @@ export class IngestConsumer {
               const role = this.roles.get(t);
               return role === undefined ? [] : [role];
             });
+          this.liveGated.add(p);
           return { partition: p, waitFor: all, maxWaitMs: LIVE_START_GATE_MS };
         });
       if (mine.length === 0) continue;

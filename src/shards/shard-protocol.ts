@@ -41,6 +41,8 @@ export type ShardRequest =
   | { type: 'assign'; id: number; partitions: AssignedPartition[] }
   /** Partition indexes this shard loses: each pipeline is finished (buffered events released) and dropped. */
   | { type: 'revoke'; id: number; partitions: number[] }
+  /** Opens the start gates whose wait time is over (the main thread sends it when one may be due). */
+  | { type: 'tick'; id: number }
   /** End of input for every partition (graceful shutdown): finish all pipelines, keep nothing. */
   | { type: 'finish'; id: number }
   /** Exit the thread after answering. */
