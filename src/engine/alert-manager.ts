@@ -8,7 +8,7 @@
  *   the minimum-effect rule alone would pass twice over), else `warning`; a resolve keeps the
  *   severity it fired with.
  * - attribution: a drifted window `held` because another series of the same metric explains it
- *   (see window-evaluation.ts) does not fire, and does not count as clean either.
+ *   (see window-evaluation.ts) does not fire, restarts the persistence count, and is not clean.
  * One alert per state change (firing, resolved); a RetrainTrigger per firing.
  */
 import type { AlertSeverity, DriftAlert, RetrainTrigger, SourceRange } from '../alerts/alert-types';
@@ -36,7 +36,8 @@ export interface EvaluationContext {
   earlySignal: boolean;
   /**
    * Drifted but explained by another series of the same metric (the whole model, or the slice
-   * the shift is localized to): counts toward persistence but does not fire on its own.
+   * the shift is localized to): does not fire, and restarts its persistence count (so a series
+   * explained in most windows cannot fire on one window where the explanation is missed).
    */
   held?: boolean;
 }
@@ -56,11 +57,17 @@ export class AlertManager {
   onTested(state: IncidentState, ctx: EvaluationContext, r: SeriesTestResult, out: AlertSink): void {
     const coolingDown = !state.firing && state.cooldownLeft > 0;
     if (coolingDown) state.cooldownLeft--;
+    if (r.drifted && ctx.held === true) {
+      // Explained by another series: neither a step toward firing nor a clean window.
+      state.consecutiveDrifted = 0;
+      state.cleanStreak = 0;
+      return;
+    }
     if (r.drifted) {
       state.consecutiveDrifted++;
       state.cleanStreak = 0;
       const persistent = state.consecutiveDrifted >= this.policy.persistence || ctx.earlySignal;
-      if (!state.firing && !coolingDown && persistent && ctx.held !== true) this.fire(state, ctx, r, out);
+      if (!state.firing && !coolingDown && persistent) this.fire(state, ctx, r, out);
       return;
     }
     state.consecutiveDrifted = 0;

@@ -46,15 +46,17 @@ function siblings(mv: ModelVersionState, s: Series): Series[] {
 }
 
 /**
- * Is the drift of slice series `s` specific to its slice? Its current window is compared with the
- * pooled current windows of the other values of the same field (android vs ios + web), at the
- * window's Bonferroni threshold and half the minimum effect. A shift of the whole model moves every
+ * Is the shift of slice series `s` specific to its slice? Its current window is compared with the
+ * pooled current windows of the other values of the same field (android vs ios + web) at level
+ * `alpha` (not Bonferroni-adjusted: this chooses where to report a drift the window tests already
+ * found, it raises no alarm) and half the minimum effect. A shift of the whole model moves every
  * slice alike, so this comparison finds nothing; a shift of one slice stands out.
  */
-function localized(mv: ModelVersionState, s: Series, threshold: number, config: Readonly<DriftwatchConfig>): boolean {
+function localized(mv: ModelVersionState, s: Series, config: Readonly<DriftwatchConfig>): boolean {
   const rest = siblings(mv, s);
   if (rest.length === 0) return false;
   const d = config.detection;
+  const alpha = d.alpha;
   if (s.type === 'continuous') {
     let n = 0;
     for (const o of rest) n += (o as ContinuousSeries).win.length;
@@ -66,7 +68,7 @@ function localized(mv: ModelVersionState, s: Series, threshold: number, config: 
       at += w.length;
     }
     pooled.sort();
-    return testContinuous(pooled, s.win.sortedCopy(), threshold, d.minKsStatistic / 2).drifted;
+    return testContinuous(pooled, s.win.sortedCopy(), alpha, d.minKsStatistic / 2).drifted;
   }
   if (s.type === 'rate') {
     let k = 0;
@@ -75,7 +77,7 @@ function localized(mv: ModelVersionState, s: Series, threshold: number, config: 
       k += (o as RateSeries).winK;
       n += (o as RateSeries).winN;
     }
-    return testRate(k, n, s.winK, s.winN, threshold, d.minRateChange / 2).drifted;
+    return testRate(k, n, s.winK, s.winN, alpha, d.minRateChange / 2).drifted;
   }
   const pooled = new Map<string, number>();
   let total = 0;
@@ -83,22 +85,26 @@ function localized(mv: ModelVersionState, s: Series, threshold: number, config: 
     for (const [c, k] of (o as CategoricalSeries).win) pooled.set(c, (pooled.get(c) ?? 0) + k);
     total += (o as CategoricalSeries).winTotal;
   }
-  return testCategorical(pooled, total, s.win, s.winTotal, threshold, d.minJensenShannon / 2)?.drifted ?? false;
+  return testCategorical(pooled, total, s.win, s.winTotal, alpha, d.minJensenShannon / 2)?.drifted ?? false;
 }
 
 /**
  * Attribution of one metric's drifted series in a window, so that a shift is reported once and on
  * the right slice:
- * - slices whose drift is localized (differs from the rest of their field) fire; the whole model
- *   and the other slices are held (they only show the localized shift diluted or mixed in);
+ * - slices that moved (drifted, or significant at the unadjusted `alpha` with the minimum effect)
+ *   and whose shift is localized (differs from the rest of their field) take it: the drifted ones
+ *   among them fire; the whole model and the other slices are held (they show the localized shift
+ *   diluted or mixed in);
  * - else, if the whole model changed significantly, the slices are held (they all moved together)
  *   and the whole model fires if its change also reaches the minimum effect;
  * - else the drifted slices fire as they are (nothing explains them).
  */
-function attribute(mv: ModelVersionState, group: Tested[], threshold: number, config: Readonly<DriftwatchConfig>): void {
+function attribute(mv: ModelVersionState, group: Tested[], config: Readonly<DriftwatchConfig>): void {
   const drifted = group.filter((t) => t.r.drifted);
   if (drifted.length === 0 || (drifted.length === 1 && group.length === 1)) return;
-  const loc = drifted.filter((t) => t.s.slice.id !== 0 && localized(mv, t.s, threshold, config));
+  const alpha = config.detection.alpha;
+  const moved = group.filter((t) => t.s.slice.id !== 0 && (t.r.drifted || (t.r.pValue < alpha && t.r.effectSize >= t.r.minEffect)));
+  const loc = moved.filter((t) => localized(mv, t.s, config));
   if (loc.length > 0) {
     for (const t of drifted) t.held = !loc.includes(t);
     return;
@@ -142,7 +148,7 @@ export function evaluateWindow(
     g.push({ s, r, held: false });
   }
   for (const group of byMetric.values()) {
-    attribute(mv, group, threshold, config);
+    attribute(mv, group, config);
     for (const { s, r, held } of group) {
       alerts.onTested(
         s.incident,
