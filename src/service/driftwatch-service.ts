@@ -24,7 +24,7 @@ import { encodeAlert as encodeAvroAlert } from '../ingest/event-encoder';
 import { createLogger } from '../logging';
 import { ServiceMetrics } from '../ops/metrics';
 import { startOpsServer, type OpsServer } from '../ops/ops-server';
-import { RetrainQueue } from '../retrain/retrain-queue';
+import { RetrainQueue, type RetrainQueueStats } from '../retrain/retrain-queue';
 import { ShardPool } from '../shards/shard-pool';
 import type { ShardResult } from '../shards/shard-protocol';
 
@@ -53,6 +53,8 @@ export interface ServiceStats {
   pauses: number;
   /** Partition indexes this member owns now. */
   partitions: number[];
+  /** The retraining queue's counters (absent when redis.url is not set). */
+  retrain?: RetrainQueueStats;
 }
 
 /**
@@ -178,7 +180,12 @@ class DriftwatchService extends EventEmitter implements ServiceHandle {
   }
 
   stats(): ServiceStats {
-    return { ...this.counters, shardCrashes: this.pool?.crashes ?? 0, partitions: [...this.partitions] };
+    return {
+      ...this.counters,
+      shardCrashes: this.pool?.crashes ?? 0,
+      partitions: [...this.partitions],
+      ...(this.retrain ? { retrain: this.retrain.stats() } : {}),
+    };
   }
 
   /** Produces a shard's outputs; resolves once the broker has them (the consumer commits after). */
@@ -251,7 +258,12 @@ class DriftwatchService extends EventEmitter implements ServiceHandle {
     // 3. Close the clients.
     await this.consumer?.disconnect();
     await this.publisher?.disconnect();
-    await this.retrain?.close({ timeoutMs: Math.max(1000, this.config.shutdownTimeoutMs / 4) });
+    if (this.retrain) {
+      // Redis being down must not hold the shutdown: the queue gets its share of the time, then we move on.
+      const share = Math.max(1000, this.config.shutdownTimeoutMs / 4);
+      const closed = await withTimeout(this.retrain.close({ timeoutMs: share }), share + 1000);
+      if (!closed) this.logger.warn({ timeoutMs: share + 1000 }, 'the retraining queue did not close in time (Redis unreachable?); continuing the shutdown');
+    }
     await this.ops?.close();
   }
 }
@@ -277,4 +289,19 @@ export async function startService(config: Readonly<DriftwatchConfig>, options: 
     throw e;
   }
   return service;
+}
+
+/** Resolves true when `promise` settles within `ms`, false otherwise (a rejection counts as settled). */
+async function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const settled = promise.then(
+    () => true,
+    () => true,
+  );
+  const result = await Promise.race([settled, timeout]);
+  clearTimeout(timer);
+  return result;
 }
