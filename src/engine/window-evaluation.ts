@@ -35,64 +35,78 @@ interface Tested {
   held: boolean;
 }
 
-/** The other slices of `s`'s field, same metric, that hold current values. */
+/** The other slices of `s`'s field, same metric, with a reference (out of their reference period). */
 function siblings(mv: ModelVersionState, s: Series): Series[] {
   const out: Series[] = [];
   for (const row of mv.series) {
     const o = row?.[s.metricIndex];
-    if (o !== undefined && o !== s && o.slice.field === s.slice.field && o.winCount > 0) out.push(o);
+    if (o !== undefined && o !== s && o.slice.field === s.slice.field && mv.clock >= o.refUntil && o.refCount > 0) out.push(o);
   }
   return out;
 }
 
 /**
- * Is the shift of slice series `s` specific to its slice? Its current window is compared with the
- * pooled current windows of the other values of the same field (android vs ios + web) at level
- * `alpha` (not Bonferroni-adjusted: this chooses where to report a drift the window tests already
- * found, it raises no alarm) and half the minimum effect. A shift of the whole model moves every
- * slice alike, so this comparison finds nothing; a shift of one slice stands out.
+ * Is the shift of slice series `s` specific to its slice? It is when the other values of the same
+ * field, pooled (ios + web for android), did not move: their pooled current windows are tested
+ * against their pooled references at the unadjusted `alpha` with half the minimum effect (this
+ * chooses where to report a drift the window tests already found; it raises no alarm). Each side
+ * is compared with its own reference, so slices that differ at baseline (android users speaking
+ * longer than ios users) do not matter. A shift of the whole model moves the rest too; a shift of
+ * one slice leaves it where it was.
  */
 function localized(mv: ModelVersionState, s: Series, config: Readonly<DriftwatchConfig>): boolean {
   const rest = siblings(mv, s);
-  if (rest.length === 0) return false;
   const d = config.detection;
-  const alpha = d.alpha;
-  if (s.type === 'continuous') {
-    let n = 0;
-    for (const o of rest) n += (o as ContinuousSeries).win.length;
-    const pooled = new Float64Array(n);
-    let at = 0;
-    for (const o of rest) {
-      const w = (o as ContinuousSeries).win;
-      pooled.set(w.values.subarray(0, w.length), at);
-      at += w.length;
-    }
-    pooled.sort();
-    return testContinuous(pooled, s.win.sortedCopy(), alpha, d.minKsStatistic / 2).drifted;
-  }
-  if (s.type === 'rate') {
-    let k = 0;
-    let n = 0;
-    for (const o of rest) {
-      k += (o as RateSeries).winK;
-      n += (o as RateSeries).winN;
-    }
-    return testRate(k, n, s.winK, s.winN, alpha, d.minRateChange / 2).drifted;
-  }
-  const pooled = new Map<string, number>();
-  let total = 0;
+  const minSamples = config.windows.minSamples;
+  let refN = 0;
+  let winN = 0;
   for (const o of rest) {
-    for (const [c, k] of (o as CategoricalSeries).win) pooled.set(c, (pooled.get(c) ?? 0) + k);
-    total += (o as CategoricalSeries).winTotal;
+    refN += o.refCount;
+    winN += o.winCount;
   }
-  return testCategorical(pooled, total, s.win, s.winTotal, alpha, d.minJensenShannon / 2)?.drifted ?? false;
+  // Too little of the rest to tell: not localized (the whole model or the slice fires as usual).
+  if (refN < minSamples || winN < minSamples) return false;
+  const alpha = d.alpha;
+  let restMoved: boolean;
+  if (s.type === 'continuous') {
+    const pool = (part: (o: ContinuousSeries) => Float64Array): Float64Array => {
+      const out = new Float64Array(rest.reduce((k, o) => k + part(o as ContinuousSeries).length, 0));
+      let at = 0;
+      for (const o of rest) {
+        const x = part(o as ContinuousSeries);
+        out.set(x, at);
+        at += x.length;
+      }
+      return out.sort();
+    };
+    const ref = pool((o) => o.refSorted());
+    const cur = pool((o) => o.win.values.subarray(0, o.win.length));
+    restMoved = testContinuous(ref, cur, alpha, d.minKsStatistic / 2).drifted;
+  } else if (s.type === 'rate') {
+    let rk = 0;
+    let wk = 0;
+    for (const o of rest) {
+      rk += (o as RateSeries).refSuccesses;
+      wk += (o as RateSeries).winK;
+    }
+    restMoved = testRate(rk, refN, wk, winN, alpha, d.minRateChange / 2).drifted;
+  } else {
+    const ref = new Map<string, number>();
+    const cur = new Map<string, number>();
+    for (const o of rest) {
+      for (const [c, k] of (o as CategoricalSeries).ref) ref.set(c, (ref.get(c) ?? 0) + k);
+      for (const [c, k] of (o as CategoricalSeries).win) cur.set(c, (cur.get(c) ?? 0) + k);
+    }
+    restMoved = testCategorical(ref, refN, cur, winN, alpha, d.minJensenShannon / 2)?.drifted ?? true;
+  }
+  return !restMoved;
 }
 
 /**
  * Attribution of one metric's drifted series in a window, so that a shift is reported once and on
  * the right slice:
  * - slices that moved (drifted, or significant at the unadjusted `alpha` with the minimum effect)
- *   and whose shift is localized (differs from the rest of their field) take it: the drifted ones
+ *   and whose shift is localized (the rest of their field did not move) take it: the drifted ones
  *   among them fire; the whole model and the other slices are held (they show the localized shift
  *   diluted or mixed in);
  * - else, if the whole model changed significantly, the slices are held (they all moved together)

@@ -15,8 +15,8 @@
  * non-decreasing event time `ts` across all three topics (an output at input ts + latency,
  * feedback 1–20 s after its input), so per-topic order is event-time order.
  *
- * Stationary distributions (per model; a model's versions and slices share them unless drifted):
- * input length ~ round(exp(N(3.3, 0.45))); features snr_db ~ N(20, 5), volume ~ N(0.6, 0.15),
+ * Stationary distributions (per model; a model's versions share them; devices differ a little,
+ * see DEVICE_BASELINE): input length ~ round(exp(N(3.3, 0.45))); features snr_db ~ N(20, 5), volume ~ N(0.6, 0.15),
  * noise ∈ {quiet .5, street .3, car .2}, lang ∈ {en .7, es .2, fr .1}, each of snr_db / volume /
  * noise null with p = 0.05 (so missing_values ~ Binomial(3, 0.05)); brightness ~ N(0.55, 0.12)
  * clipped to [0, 1]; null output p = 0.03; confidence = logistic(N(2.5, 1)); latency ms ~
@@ -120,6 +120,18 @@ const DEFAULT_MODELS: SimModel[] = [
   { id: 'asr-de', versions: [{ version: '2026.10.4', share: 1 }] },
   { id: 'asr-fr', versions: [{ version: '2026.11.1', share: 1 }], weight: 0.5 },
 ];
+
+/**
+ * Slices differ at baseline, as real segments do (web users type longer queries into the mic
+ * widget, android devices are slower, iOS gets more confident transcripts): drift attribution must
+ * compare each slice with its own reference, not slices with each other.
+ */
+const DEVICE_BASELINE: Readonly<Record<string, { logLength: number; logLatency: number; logitConfidence: number }>> = {
+  android: { logLength: 0, logLatency: 0.1, logitConfidence: 0 },
+  ios: { logLength: 0, logLatency: 0, logitConfidence: 0.3 },
+  web: { logLength: 0.15, logLatency: -0.05, logitConfidence: -0.2 },
+};
+const NO_OFFSET = { logLength: 0, logLatency: 0, logitConfidence: 0 };
 
 const PHRASES = ['play some jazz', 'call mom', 'what is the weather', 'set a timer for ten minutes', 'navigate home', 'turn off the lights', 'read my messages', 'add milk to the list'];
 
@@ -282,7 +294,8 @@ export class SpeechTraffic {
     const s = (metric: SimMetric): number => (this.drifts.length === 0 ? 0 : this.shift(metric, model.id, version, index, device, region));
     const requestId = `${model.id}-${version}-${index}`;
 
-    const length = max(1, round(exp(r.normal(3.3 + 0.25 * s('input_length'), 0.45))));
+    const base = DEVICE_BASELINE[device] ?? NO_OFFSET;
+    const length = max(1, round(exp(r.normal(3.3 + base.logLength + 0.25 * s('input_length'), 0.45))));
     const pMissing = 0.05 + 0.1 * s('missing_values');
     const snr = r.normal(20 - 3 * s('feature:snr_db'), 5);
     const volume = r.normal(0.6 - 0.09 * s('feature:volume'), 0.15);
@@ -314,10 +327,10 @@ export class SpeechTraffic {
       },
     });
 
-    const latency = max(1, round(exp(r.normal(4.4 + 0.18 * s('latency_ms'), 0.3))));
+    const latency = max(1, round(exp(r.normal(4.4 + base.logLatency + 0.18 * s('latency_ms'), 0.3))));
     const isNull = r.next() < 0.03 + 0.06 * s('null_output');
     const phrase = PHRASES[floor(r.next() * PHRASES.length)] as string;
-    const confidence = round4(1 / (1 + exp(-r.normal(2.5 - 0.6 * s('confidence'), 1))));
+    const confidence = round4(1 / (1 + exp(-r.normal(2.5 + base.logitConfidence - 0.6 * s('confidence'), 1))));
     const outTs = ts + latency;
     this.push(outTs, {
       role: 'outputs',

@@ -80,7 +80,7 @@ describe('engine: determinism', () => {
       seed: 5,
       models: MODELS,
       drifts: [
-        { metric: 'null_output', model: 'asr-en', atRequest: 6500, untilRequest: 9500 },
+        { metric: 'null_output', model: 'asr-en', atRequest: 6000, untilRequest: 8000 },
         { metric: 'latency_ms', model: 'asr-de', atRequest: 6500, slice: { device: 'android' } },
       ],
     },
