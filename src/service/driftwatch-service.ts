@@ -70,6 +70,12 @@ export interface ServiceHandle extends EventEmitter {
   readonly opsUrl: string;
   readonly metrics: ServiceMetrics;
   stats(): ServiceStats;
+  /**
+   * Fault injection (tests): makes shard worker `shard` throw outside any handler, as a bug would.
+   * The pool logs, counts and restarts it; its partitions are read again from the last produced
+   * offsets (with empty state: restoring it is issue 5).
+   */
+  injectShardCrash(shard: number): void;
   /** Graceful stop; idempotent (every call returns the same promise). */
   stop(reason?: string): Promise<void>;
 }
@@ -215,6 +221,10 @@ class DriftwatchService extends EventEmitter implements ServiceHandle {
 
   private emitAlert(alert: DriftAlert): void {
     this.emit('alert', alert);
+  }
+
+  injectShardCrash(shard: number): void {
+    this.pool?.send(shard, { type: 'crash' }).catch(() => undefined);
   }
 
   stop(reason = 'stop requested'): Promise<void> {

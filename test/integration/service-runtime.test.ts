@@ -5,6 +5,7 @@ import { encodeBatch } from '../../src/shards/batch-codec';
 import { ShardPool } from '../../src/shards/shard-pool';
 import { createTopics, testKafka, uniqueName, waitFor } from '../harness/env';
 import { createSourceTopics, dlqOf, produceAll, readTopic, testLogger, testServiceConfig, uniqueTopics, type ProducedRecord } from './runtime-fixtures';
+import { waitCaughtUp } from './runtime-scenario';
 
 // The runtime on the real broker: co-partitioned assignment, DLQ routing, shard crash/restart,
 // ops endpoints, graceful stop.
@@ -99,6 +100,39 @@ describe('runtime on the real broker', () => {
     // The valid records around the bad ones were all consumed (the stream went on after each bad one).
     expect(service.stats().rejected).toBe(bad.size);
     expect(service.stats().consumed).toBeGreaterThanOrEqual(records.length - bad.size);
+  });
+
+  it('survives shard workers crashing mid-stream: restarts them, re-reads their partitions, reaches the end', async () => {
+    const topics = uniqueTopics('crash-svc');
+    const partitions = 4;
+    await createSourceTopics(admin, topics, partitions);
+    const config = testServiceConfig(topics, { maxInFlightBatchesPerShard: 1 });
+    const records: ProducedRecord[] = [];
+    const bad = new Set<number>();
+    for (let i = 0; i < 40_000; i++) {
+      const partition = i % partitions;
+      if (i % 1000 === 500) {
+        bad.add(records.length);
+        records.push({ topic: topics.inputs, partition, key: `m-${partition}`, value: Buffer.from(`broken ${i}`) });
+        continue;
+      }
+      const value = { request_id: `r-${i}`, model_id: `m-${partition}`, model_version: 'v1', ts: 1_763_800_000_000 + i * 50, input: { length: 10 + (i % 7) } };
+      records.push({ topic: topics.inputs, partition, key: `m-${partition}`, value: Buffer.from(JSON.stringify(value)) });
+    }
+    const offsets = await produceAll(producer, records);
+    const service = await startService(config, { logger: testLogger() });
+    services.push(service);
+    await waitFor(() => service.stats().consumed > 2000, 60_000, 'the first records');
+    service.injectShardCrash(0);
+    service.injectShardCrash(1);
+    await waitFor(() => service.stats().shardCrashes === 2, 30_000, 'both crashes');
+    await waitCaughtUp(admin, config);
+    await service.stop();
+    // At-least-once: every bad record is in the DLQ (those re-read after a crash possibly twice).
+    const dlq = dlqOf(await readTopic(kafka, admin, topics.dlq));
+    const expected = [...bad].map((i) => `${records[i]!.partition}/${offsets[i]}`).sort();
+    expect([...new Set(dlq.map((d) => `${d.partition}/${d.offset}`))].sort()).toEqual(expected);
+    expect(service.stats().shardCrashes).toBe(2);
   });
 
   it('restarts a crashed shard worker, counts it, and keeps serving the other shard', async () => {
