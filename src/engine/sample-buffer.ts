@@ -7,17 +7,33 @@ export class SampleBuffer {
   values: Float64Array;
   length = 0;
 
-  constructor(initial = 64) {
-    this.values = new Float64Array(initial);
+  /**
+   * @param initial - first capacity.
+   * @param limit - growth stops doubling here (a reference never holds more than reference.size
+   *   values, so its array is exactly that large instead of the next power of two).
+   */
+  constructor(
+    initial = 64,
+    private readonly limit = Infinity,
+  ) {
+    this.values = new Float64Array(Math.min(initial, limit));
   }
 
   push(x: number): void {
     if (this.length === this.values.length) {
-      const next = new Float64Array(this.values.length * 2);
+      const cap = this.values.length * 2;
+      const next = new Float64Array(cap > this.limit && this.limit > this.length ? this.limit : cap);
       next.set(this.values);
       this.values = next;
     }
     this.values[this.length++] = x;
+  }
+
+  /** Sorts the live values in place (for a reference whose order does not matter). */
+  sortInPlace(): Float64Array {
+    const live = this.values.subarray(0, this.length);
+    live.sort();
+    return live;
   }
 
   clear(): void {

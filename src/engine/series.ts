@@ -70,12 +70,16 @@ abstract class SeriesBase {
 export class ContinuousSeries extends SeriesBase {
   readonly type = 'continuous' as const;
   private ref: SampleBuffer | TrailingSample;
-  private refSortedCache: Float64Array | null = null;
+  /**
+   * first-n / profile: the reference is sorted in place once (its order does not matter), so the
+   * sorted view costs no second copy; trailing: null (a ring keeps its order; sorted per test).
+   */
+  private refSortedView: Float64Array | null = null;
   readonly win = new SampleBuffer(16);
 
   constructor(def: MetricDef, metricIndex: number, slice: Slice, refUntil: number, refCap: number, trailing: boolean, profile?: ArrayLike<number>) {
     super(def, metricIndex, slice, refUntil, refCap);
-    this.ref = trailing ? new TrailingSample(refCap) : new SampleBuffer(16);
+    this.ref = trailing ? new TrailingSample(refCap) : new SampleBuffer(16, refCap);
     if (profile !== undefined) for (let i = 0; i < profile.length && i < refCap; i++) this.ref.push(profile[i] as number);
   }
 
@@ -91,7 +95,7 @@ export class ContinuousSeries extends SeriesBase {
     if (clock < this.refUntil) {
       if (this.ref.length < this.refCap) {
         this.ref.push(x);
-        this.refSortedCache = null;
+        this.refSortedView = null;
       }
       return;
     }
@@ -100,15 +104,15 @@ export class ContinuousSeries extends SeriesBase {
   }
 
   refSorted(): Float64Array {
-    if (this.refSortedCache === null) this.refSortedCache = this.ref.sortedCopy();
-    return this.refSortedCache;
+    if (this.ref instanceof TrailingSample) return this.ref.sortedCopy();
+    if (this.refSortedView === null) this.refSortedView = this.ref.sortInPlace();
+    return this.refSortedView;
   }
 
   closeWindow(trailing: boolean): void {
     if (trailing) {
       const v = this.win.values;
       for (let i = 0; i < this.win.length; i++) this.ref.push(v[i] as number);
-      this.refSortedCache = null;
     }
     this.win.clear();
     this.resetWindowRange();

@@ -106,9 +106,9 @@ function localized(mv: ModelVersionState, s: Series, config: Readonly<Driftwatch
  * Attribution of one metric's drifted series in a window, so that a shift is reported once and on
  * the right slice:
  * - slices that moved (drifted, or significant at the unadjusted `alpha` with the minimum effect)
- *   and whose shift is localized (the rest of their field did not move) take it: the drifted ones
- *   among them fire; the whole model and the other slices are held (they show the localized shift
- *   diluted or mixed in);
+ *   and whose shift is localized (the rest of their field did not move) take it — only those of
+ *   the field whose localized slice moved most: the drifted ones among them fire; the whole model
+ *   and the other slices are held (they show the localized shift diluted or mixed in);
  * - else, if the whole model changed significantly, the slices are held (they all moved together)
  *   and the whole model fires if its change also reaches the minimum effect;
  * - else the drifted slices fire as they are (nothing explains them).
@@ -118,8 +118,13 @@ function attribute(mv: ModelVersionState, group: Tested[], config: Readonly<Drif
   if (drifted.length === 0 || (drifted.length === 1 && group.length === 1)) return;
   const alpha = config.detection.alpha;
   const moved = group.filter((t) => t.s.slice.id !== 0 && (t.r.drifted || (t.r.pValue < alpha && t.r.effectSize >= t.r.minEffect)));
-  const loc = moved.filter((t) => localized(mv, t.s, config));
+  let loc = moved.filter((t) => localized(mv, t.s, config));
   if (loc.length > 0) {
+    // A shift of one region shows, diluted, in each device slice too, and may look localized there
+    // when the other devices happen not to move significantly: the field whose localized slice
+    // moved most is the one that carries the shift.
+    const best = loc.reduce((a, b) => (b.r.effectSize > a.r.effectSize ? b : a));
+    loc = loc.filter((t) => t.s.slice.field === best.s.slice.field);
     for (const t of drifted) t.held = !loc.includes(t);
     return;
   }
@@ -150,7 +155,7 @@ export function evaluateWindow(
   const byMetric = new Map<number, Tested[]>();
   for (const s of candidates) {
     let r: SeriesTestResult | null;
-    if (s.type === 'continuous') r = testContinuous(s.refSorted(), s.win.sortedCopy(), threshold, d.minKsStatistic, s.incident.firing);
+    if (s.type === 'continuous') r = testContinuous(s.refSorted(), s.win.sortInPlace(), threshold, d.minKsStatistic, s.incident.firing);
     else if (s.type === 'rate') r = testRate(s.refSuccesses, s.refCount, s.winK, s.winN, threshold, d.minRateChange);
     else r = testCategorical(s.ref, s.refTotal, s.win, s.winTotal, threshold, d.minJensenShannon);
     if (r === null) continue;

@@ -4,6 +4,7 @@
  */
 import type { BenchRow } from './bench-row';
 import { runDecodeBench } from './decode-bench';
+import { runEngineBench } from './engine-bench';
 import { runDetectorBench } from './detectors-bench';
 import { runSketchBench } from './sketch-bench';
 import { runTwoSampleBench } from './two-sample-bench';
@@ -13,6 +14,7 @@ const BENCHES: ReadonlyArray<{ readonly name: string; readonly run: () => Promis
   { name: 'sketches and windows', run: runSketchBench },
   { name: 'two-sample tests', run: runTwoSampleBench },
   { name: 'record decoding', run: runDecodeBench },
+  { name: 'engine (PartitionPipeline)', run: runEngineBench },
 ];
 
 function human(v: number | null): string {
