@@ -133,7 +133,7 @@ export class RateSeries extends SeriesBase {
   private ringNext = 0;
   winK = 0;
   winN = 0;
-  /** Whole-model series only: the sequential early signal on the 0/1 stream. */
+  /** Whole-model series only: the sequential early signal on the 0/1 stream (HDDM_A, one-sided). */
   readonly sequential: HDDM_A | null;
 
   constructor(def: MetricDef, metricIndex: number, slice: Slice, refUntil: number, refCap: number, trailing: boolean, profile?: { k: number; n: number }) {

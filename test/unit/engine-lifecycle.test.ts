@@ -65,3 +65,17 @@ describe('engine: firing → resolved', () => {
     expect(again.map((a) => ({ ...a, emitted_at: 0 }))).toEqual(mine.map((a) => ({ ...a, emitted_at: 0 })));
   });
 });
+
+describe('engine: trailing references', () => {
+  it('fire on a level shift, then absorb it and resolve while the new level holds', () => {
+    const config = engineConfig({ reference: { mode: 'trailing' } });
+    const records = simRecords({ seed: 9, models: MODELS, drifts: [{ metric: 'latency_ms', model: 'asr-en', atRequest: 7000 }] }, 60_000);
+    const p = new PartitionPipeline(config, createRecordDecoder(config), { now: () => 0 });
+    const alerts = [...p.push(records).alerts, ...p.finish().alerts].filter((a) => a.metric === 'latency_ms' && Object.keys(a.slice).length === 0);
+    expect(alerts.map((a) => a.status)).toEqual(['firing', 'resolved']);
+    // The resolving window is still at the new level: the reference moved, not the traffic.
+    const [firing, resolved] = alerts as [DriftAlert, DriftAlert];
+    expect(resolved.current.mean as number).toBeGreaterThan((firing.reference.mean as number) * 1.1);
+    expect(resolved.reference.mean as number).toBeGreaterThan((firing.reference.mean as number) * 1.1);
+  });
+});
