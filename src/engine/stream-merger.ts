@@ -7,7 +7,9 @@
  * - the others wait in a heap and are released in (ts, role rank, offset) order once ts is strictly
  *   below the watermark = min over the streams that delivered at least one event of
  *   (their max ts − allowedLatenessMs).
- * One refinement for start-up (see the constructor's `startupHoldMs`).
+ * Two refinements, both bounded by `startupHoldMs` (= join.ttlMs in the pipeline): at start-up,
+ * releases wait for both the inputs and the outputs stream; and a feedback stream that has fallen
+ * that far behind the others counts as idle (sparse feedback must not stall detection).
  * Callers add a whole batch before releasing, so the split of one batch across topics never matters.
  * Each stream keeps its own queue sorted by (ts, offset) — appends in the usual in-order case — and
  * release is a three-way merge of the queue heads.
@@ -91,7 +93,8 @@ export class StreamMerger {
    * @param startupHoldMs - until both the inputs and the outputs stream have delivered, events are
    *   held this much longer (event time) than the watermark alone would (`join.ttlMs` in the
    *   pipeline): a fetch that brings one topic's first batch before the other's then changes
-   *   nothing, as long as it is less than this far ahead. Feedback is optional, so it is not waited for.
+   *   nothing, as long as it is less than this far ahead. Feedback is optional, so it is not waited
+   *   for, and a feedback stream this far behind the others is idle (it no longer holds them back).
    */
   constructor(
     private readonly allowedLatenessMs: number,
@@ -116,15 +119,22 @@ export class StreamMerger {
 
   /** The current watermark (−∞ before any event). */
   watermark(): number {
+    const [inputs, outputs, feedback] = this.queues as [StreamQueue, StreamQueue, StreamQueue];
     let w = Infinity;
     let max = -Infinity;
-    for (const q of this.queues) {
+    for (const q of [inputs, outputs]) {
       if (!q.started) continue;
       if (q.maxTs - this.allowedLatenessMs < w) w = q.maxTs - this.allowedLatenessMs;
       if (q.maxTs > max) max = q.maxTs;
     }
+    // Feedback is sparse (users rarely give it): a feedback stream more than startupHoldMs behind
+    // the others is idle and does not hold them back; its later events are still processed (the
+    // join waits join.ttlMs for them), only not in merge order.
+    if (feedback.started && (max === -Infinity || feedback.maxTs >= max - this.startupHoldMs)) {
+      if (feedback.maxTs - this.allowedLatenessMs < w) w = feedback.maxTs - this.allowedLatenessMs;
+      if (feedback.maxTs > max) max = feedback.maxTs;
+    }
     if (w === Infinity) return -Infinity;
-    const [inputs, outputs] = this.queues as [StreamQueue, StreamQueue];
     if (!inputs.started || !outputs.started) w = Math.min(w, max - this.allowedLatenessMs - this.startupHoldMs);
     return w;
   }

@@ -144,4 +144,14 @@ describe('engine: DLQ, lateness, join', () => {
     expect(out.counters.orphans).toBe(0);
     expect(p.stats().buffered).toBe(0);
   });
+
+  it('does not let a quiet feedback topic stall the others (it counts as idle after join.ttlMs)', () => {
+    const r = new Records();
+    const { p, push } = pipeline();
+    const ttl = engineConfig().join.ttlMs;
+    push([r.input('a', T0), r.output('a', T0 + 50), r.feedback('a', T0 + 100, 'accept')]);
+    // Ten minutes of traffic without feedback: released up to ttl + lateness behind, not held.
+    for (let i = 1; i <= 600; i++) push([r.input(`r${i}`, T0 + i * 1000), r.output(`r${i}`, T0 + i * 1000 + 50)]);
+    expect(p.stats().buffered).toBeLessThan(2 * (ttl / 1000 + 5));
+  });
 });
