@@ -130,23 +130,33 @@ export class IngestConsumer {
     });
   }
 
-  /** Stops fetching and waits until every handed-over batch is processed, produced and committed. */
+  /**
+   * Stops fetching and waits until every handed-over batch is processed, produced and committed.
+   * The member stays in the group meanwhile (commits need a live membership: kafkajs' stop() leaves
+   * the group), so fetching is stopped by pausing every topic; disconnect() leaves afterwards.
+   */
   async stopFetching(): Promise<void> {
     if (this.stopped) return;
+    // From here on eachBatch hands nothing over (the flag is checked right before each hand-over).
     this.stopped = true;
     for (const t of this.tickTimers) clearTimeout(t);
     this.tickTimers.clear();
-    await this.consumer.stop();
+    this.consumer.pause([...this.roles.keys()].map((topic) => ({ topic })));
     await this.drain();
   }
 
-  /** Waits for the per-shard chains and the commits they queued. */
+  /** Waits for the per-shard chains (including links added while waiting) and the commits they queued. */
   async drain(): Promise<void> {
-    await Promise.all(this.chains);
+    for (;;) {
+      const chains = [...this.chains];
+      await Promise.all(chains);
+      if (chains.every((c, i) => c === this.chains[i])) break;
+    }
     await this.flushCommits();
   }
 
   async disconnect(): Promise<void> {
+    await this.consumer.stop();
     await this.consumer.disconnect();
     await this.admin.disconnect();
   }
@@ -261,6 +271,7 @@ export class IngestConsumer {
 
   private setPaused(shard: number, paused: boolean): void {
     if (this.paused[shard] === paused) return;
+    if (!paused && this.stopped) return; // shutting down: everything stays paused
     this.paused[shard] = paused;
     const topics = Object.entries(this.assignment)
       .map(([topic, partitions]) => ({ topic, partitions: partitions.filter((p) => this.pool.shardOf(p) === shard) }))

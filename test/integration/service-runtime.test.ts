@@ -135,6 +135,35 @@ describe('runtime on the real broker', () => {
     expect(service.stats().shardCrashes).toBe(2);
   });
 
+  it('a graceful stop mid-stream commits what it handled: a restarted instance goes on without repeating a record', async () => {
+    const topics = uniqueTopics('stop-resume');
+    const partitions = 2;
+    await createSourceTopics(admin, topics, partitions);
+    const config = testServiceConfig(topics, { maxInFlightBatchesPerShard: 1 });
+    const records: ProducedRecord[] = [];
+    for (let i = 0; i < 100_000; i++) {
+      // Every record is bad, so every record the service handles leaves one DLQ entry; 300-byte
+      // values make the batches (1 MB per partition fetch) few enough to stop in the middle.
+      records.push({ topic: topics.inputs, partition: i % partitions, key: 'm', value: Buffer.from(`x${i} `.padEnd(300, '#')) });
+    }
+    const offsets = await produceAll(producer, records);
+    const first = await startService(config, { logger: testLogger() });
+    services.push(first);
+    await waitFor(() => first.stats().dlq > 0, 60_000, 'the first DLQ entries');
+    await first.stop();
+    const handledFirst = first.stats().dlq;
+    const second = await startService(config, { logger: testLogger() });
+    services.push(second);
+    await waitCaughtUp(admin, config);
+    await second.stop();
+    const dlq = dlqOf(await readTopic(kafka, admin, topics.dlq));
+    const keys = dlq.map((d) => `${d.partition}/${d.offset}`);
+    process.stdout.write(`[stop-resume] first instance handled ${handledFirst} of ${records.length} records before its graceful stop\n`);
+    expect(handledFirst).toBeLessThan(records.length);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys.sort()).toEqual(records.map((r, i) => `${r.partition}/${offsets[i]}`).sort());
+  });
+
   it('restarts a crashed shard worker, counts it, and keeps serving the other shard', async () => {
     const pool = new ShardPool(testServiceConfig(uniqueTopics('crash')), { logger: testLogger() });
     try {
