@@ -9,6 +9,7 @@ export type { DriftwatchConfig } from './config/config-types';
 export type { DriftAlert, DlqEntry, RetrainTrigger } from './alerts/alert-types';
 // The engine without Kafka: one partition's pipeline, file replay and baselines, simulated traffic.
 export { PartitionPipeline } from './engine/partition-pipeline';
+export { createRecordDecoder } from './ingest/record-decoder';
 export type { PipelineOutput, PipelineCounters, PartitionPipelineOptions } from './engine/partition-pipeline';
 export { replayEvents, buildBaseline } from './replay/run-replay';
 export type { BaselineProfile } from './engine/baseline-profile';
