@@ -105,3 +105,16 @@ export function profileLookup(profile: BaselineProfile): ProfileLookup {
     },
   };
 }
+
+/** Profiles read from files, by path: the pipelines of one worker share one copy. */
+const fileCache = new Map<string, BaselineProfile>();
+
+/** {@link loadBaselineProfile}, read once per path and process (thread). */
+export function cachedBaselineProfile(path: string): BaselineProfile {
+  let p = fileCache.get(path);
+  if (p === undefined) {
+    p = loadBaselineProfile(path);
+    fileCache.set(path, p);
+  }
+  return p;
+}

@@ -12,7 +12,7 @@ import type { DecodeResult, RecordDecoder } from '../ingest/record-decoder';
 import type { FeedbackEvent, InputEvent, OutputEvent } from '../pipeline/events';
 import { ROLE_RANK, type SourceRecord } from '../pipeline/records';
 import { AlertManager, type AlertSink } from './alert-manager';
-import { loadBaselineProfile, profileLookup, type BaselineProfile, type ProfileSeries } from './baseline-profile';
+import { cachedBaselineProfile, profileLookup, type BaselineProfile, type ProfileSeries } from './baseline-profile';
 import { DataQualityMonitor } from './data-quality-monitor';
 import { evaluateWindow } from './window-evaluation';
 import { categoricalFeature, missingCount, numericFeature } from './input-metrics';
@@ -137,7 +137,7 @@ export class PartitionPipeline {
     this.trailing = config.reference.mode === 'trailing' && !this.profileOnly;
     let profile: BaselineProfile | undefined = options.profile;
     if (profile === undefined && config.reference.mode === 'profile' && !this.profileOnly && config.reference.profilePath !== undefined) {
-      profile = loadBaselineProfile(config.reference.profilePath);
+      profile = cachedBaselineProfile(config.reference.profilePath);
     }
     this.profile = profile === undefined || this.profileOnly ? null : profileLookup(profile);
   }
