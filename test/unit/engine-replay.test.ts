@@ -14,6 +14,8 @@ import { PartitionPipeline } from '../../src/engine/partition-pipeline';
 import { createRecordDecoder } from '../../src/ingest/record-decoder';
 import { ReplayLineParser } from '../../src/replay/replay-lines';
 import { buildBaseline, replayEvents } from '../../src/replay/run-replay';
+import { encodeEvent } from '../../src/ingest/event-encoder';
+import { SimSourceRecords } from '../../src/simulate/sim-source-records';
 import { SpeechTraffic, type SimModel, type SimRecord } from '../../src/simulate/speech-traffic';
 import { engineConfig } from './engine-fixture';
 
@@ -94,6 +96,59 @@ describe('replay', () => {
     const profile = JSON.parse(readFileSync(join(dir, 'profile.json'), 'utf8')) as { format: string; series: unknown[] };
     expect(profile.format).toBe('driftwatch-baseline');
     expect(profile.series.length).toBeGreaterThan(50);
+  });
+});
+
+describe('replay of several partitions and formats', () => {
+  const models: SimModel[] = [
+    { id: 'asr-en', versions: [{ version: '1', share: 1 }] },
+    { id: 'asr-de', versions: [{ version: '1', share: 1 }] },
+    { id: 'asr-fr', versions: [{ version: '1', share: 1 }] },
+  ];
+  const records = new SpeechTraffic({
+    seed: 12,
+    models,
+    drifts: [
+      { metric: 'input_length', model: 'asr-de', atRequest: 5500 },
+      { metric: 'null_output', model: 'asr-fr', atRequest: 5500 },
+    ],
+  }).take(75_000);
+  const parts = new SimSourceRecords(3);
+  const sorted = (as: DriftAlert[]): string[] => as.map((a) => JSON.stringify({ ...a, emitted_at: 0 })).sort();
+
+  it('runs one pipeline per partition: the alerts of the partitions run separately', async () => {
+    const lines = records.map((r) => JSON.stringify({ topic: r.topic, key: r.key, partition: parts.partitionOf(r.key), value: r.value }));
+    expect(new Set(records.map((r) => parts.partitionOf(r.key))).size).toBeGreaterThan(1);
+    const alerts: DriftAlert[] = [];
+    const summary = await replayEvents(engineConfig(), lines, { alert: (a) => alerts.push(a) });
+    expect(summary.partitions).toBe(new Set(records.map((r) => parts.partitionOf(r.key))).size);
+    const config = engineConfig();
+    const separately: DriftAlert[] = [];
+    for (const p of new Set(records.map((r) => parts.partitionOf(r.key)))) {
+      const mine = records.filter((r) => parts.partitionOf(r.key) === p);
+      const pl = new PartitionPipeline(config, createRecordDecoder(config), { now: () => 0 });
+      const src = new SimSourceRecords(3);
+      separately.push(...pl.push(mine.map((r) => src.toSource(r))).alerts, ...pl.finish().alerts);
+    }
+    expect(alerts.map((a) => `${a.model_id} ${a.metric} ${a.status}`).sort()).toEqual(expect.arrayContaining(['asr-de input_length firing', 'asr-fr null_output firing']));
+    expect(sorted(alerts)).toEqual(sorted(separately));
+  });
+
+  it('gives the same alerts for Avro and Confluent-framed Avro values (value_b64) as for JSON', async () => {
+    // Smaller references and windows (so fewer records) keep the Avro runs short.
+    const config = engineConfig({ reference: { size: 1000 }, windows: { size: 300 } });
+    const few = new SpeechTraffic({ seed: 13, models, drifts: [{ metric: 'latency_ms', model: 'asr-en', atRequest: 1300 }] }).take(24_000);
+    const run = async (encode: (r: SimRecord) => string): Promise<string[]> => {
+      const alerts: DriftAlert[] = [];
+      await replayEvents(config, few.map(encode), { alert: (a) => alerts.push(a) });
+      return sorted(alerts);
+    };
+    const json = await run((r) => JSON.stringify({ topic: r.topic, key: r.key, value: r.value }));
+    const avro = await run((r) => JSON.stringify({ topic: r.topic, key: r.key, value_b64: Buffer.from(encodeEvent(r.value, r.role, 'avro')).toString('base64') }));
+    const confluent = await run((r) => JSON.stringify({ topic: r.topic, key: r.key, value_b64: Buffer.from(encodeEvent(r.value, r.role, 'confluent-avro')).toString('base64') }));
+    expect(json.length).toBeGreaterThan(0);
+    expect(avro).toEqual(json);
+    expect(confluent).toEqual(json);
   });
 });
 
