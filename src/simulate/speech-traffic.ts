@@ -102,6 +102,12 @@ export interface SpeechTrafficOptions {
   /** Topic names (default inference.inputs / inference.outputs / inference.feedback). */
   topics?: Partial<Record<SimRole, string>>;
   drifts?: DriftSpec[];
+  /**
+   * Shadow deployments: model id → a version that answers a copy of every request of the model
+   * (outputs with `deployment: "shadow"`, the live version's request id, its own latency,
+   * confidence and null outputs; drifts with `version` set to it apply to it). Default: none.
+   */
+  shadow?: Record<string, string>;
 }
 
 export interface SimRecord {
@@ -207,6 +213,7 @@ export class SpeechTraffic {
   private readonly feedback: boolean;
   private readonly topics: Record<SimRole, string>;
   private readonly drifts: DriftSpec[];
+  private readonly shadow: ReadonlyMap<string, string>;
   private readonly heap: Pending[] = [];
   private seq = 0;
   private nextFreshTs: number;
@@ -235,6 +242,7 @@ export class SpeechTraffic {
       feedback: options.topics?.feedback ?? 'inference.feedback',
     };
     this.drifts = options.drifts ?? [];
+    this.shadow = new Map(Object.entries(options.shadow ?? {}));
     this.nextFreshTs = options.startTs ?? 1763800000000;
   }
 
@@ -348,6 +356,30 @@ export class SpeechTraffic {
         deployment: 'live',
       },
     });
+    const shadowVersion = this.shadow.get(model.id);
+    if (shadowVersion !== undefined) {
+      const ss = (metric: SimMetric): number => (this.drifts.length === 0 ? 0 : this.shift(metric, model.id, shadowVersion, index, device, region));
+      const sLatency = max(1, round(exp(r.normal(4.4 + base.logLatency + 0.18 * ss('latency_ms'), 0.3))));
+      const sNull = r.next() < 0.03 + 0.06 * ss('null_output');
+      const sConfidence = round4(1 / (1 + exp(-r.normal(2.5 + base.logitConfidence - 0.6 * ss('confidence'), 1))));
+      const sTs = ts + sLatency;
+      this.push(sTs, {
+        role: 'outputs',
+        topic: this.topics.outputs,
+        key: model.id,
+        ts: sTs,
+        value: {
+          request_id: requestId,
+          model_id: model.id,
+          model_version: shadowVersion,
+          ts: sTs,
+          prediction: sNull ? null : phrase,
+          confidence: sConfidence,
+          latency_ms: sLatency,
+          deployment: 'shadow',
+        },
+      });
+    }
 
     const redone = r.next() < 0.05 + 0.08 * s('redo');
     const explicitRedo = r.next() < 0.5;

@@ -79,3 +79,16 @@ describe('engine: trailing references', () => {
     expect(resolved.reference.mean as number).toBeGreaterThan((firing.reference.mean as number) * 1.1);
   });
 });
+
+describe('engine: shadow deployments', () => {
+  it('monitor the shadow version on its own outputs (its window clock ticks on them)', () => {
+    const config = engineConfig();
+    const records = simRecords(
+      { seed: 14, models: MODELS, shadow: { 'asr-en': '2026.12.0-shadow' }, drifts: [{ metric: 'confidence', model: 'asr-en', version: '2026.12.0-shadow', atRequest: 6500 }] },
+      50_000,
+    );
+    const p = new PartitionPipeline(config, createRecordDecoder(config), { now: () => 0 });
+    const alerts = [...p.push(records).alerts, ...p.finish().alerts];
+    expect(alerts.filter((a) => a.status === 'firing').map((a) => `${a.model_version} ${a.metric} ${JSON.stringify(a.slice)}`)).toEqual(['2026.12.0-shadow confidence {}']);
+  });
+});
