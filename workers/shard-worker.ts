@@ -52,7 +52,7 @@ interface StartGate {
 
 const gates = new Map<number, StartGate>();
 
-function pushThroughGate(result: ShardResult, partition: number, role: TopicRole, records: SourceRecord[]): void {
+function pushThroughGate(result: ShardResult, partition: number, roles: Iterable<TopicRole>, records: SourceRecord[]): void {
   const gate = gates.get(partition);
   if (gate === undefined) {
     addOutput(result, pipelineOf(partition).push(records));
@@ -60,7 +60,7 @@ function pushThroughGate(result: ShardResult, partition: number, role: TopicRole
   }
   gate.held.push(records);
   gate.count += records.length;
-  gate.waiting.delete(role);
+  for (const role of roles) gate.waiting.delete(role);
   const now = Date.now();
   if (gate.deadline === null && gate.maxWaitMs !== undefined) gate.deadline = now + gate.maxWaitMs;
   if (gate.waiting.size === 0 || gate.count >= GATE_MAX_RECORDS || (gate.deadline !== null && now >= gate.deadline)) openGate(result, partition);
@@ -97,11 +97,14 @@ function handle(request: ShardRequest): ShardResult {
   const result = emptyResult();
   switch (request.type) {
     case 'push': {
-      const batch = decodeBatch(request.buffer);
-      if (batch.records.length > 0) {
-        pushThroughGate(result, batch.partition, batch.role, batch.records);
-        result.processed.push({ topic: batch.topic, partition: batch.partition, offset: batch.records[batch.records.length - 1]!.offset });
-      }
+      // The batches of one fetch round go into the pipeline in ONE push: the pipeline adds a whole
+      // push before it releases anything, so how kafkajs ordered the topics within the round
+      // does not matter.
+      const batches = request.buffers.map(decodeBatch).filter((b) => b.records.length > 0);
+      if (batches.length === 0) break;
+      const records = batches.length === 1 ? batches[0]!.records : batches.flatMap((b) => b.records);
+      pushThroughGate(result, batches[0]!.partition, batches.map((b) => b.role), records);
+      for (const b of batches) result.processed.push({ topic: b.topic, partition: b.partition, offset: b.records[b.records.length - 1]!.offset });
       break;
     }
     case 'assign':

@@ -40,8 +40,8 @@ export interface IngestHandlers {
   /** The member joined the group with these partition indexes. */
   onAssigned?(partitions: number[]): void;
   onPaused?(shard: number, paused: boolean): void;
-  /** A batch was answered by its shard: `seconds` from hand-over to answer; `records` handed over. */
-  onBatchDone?(shard: number, role: TopicRole, records: number, seconds: number): void;
+  /** A push (one fetch round of a partition index) was answered: records per role, seconds from hand-over. */
+  onBatchDone?(shard: number, records: ReadonlyMap<TopicRole, number>, seconds: number): void;
   /** Batches handed to the shard and not yet committed (or failed). */
   onInFlight?(shard: number, inFlight: number): void;
 }
@@ -76,6 +76,8 @@ export class IngestConsumer {
   /** topic → partitions currently assigned. */
   private assignment: Record<string, number[]> = {};
   private assignedPartitions = new Set<number>();
+  /** Per partition index: batches of the current fetch round not handed to the shard yet. */
+  private readonly staged = new Map<number, { buffers: ArrayBuffer[]; records: Map<TopicRole, number> }>();
   private readonly pendingCommits = new Map<string, { topic: string; partition: number; offset: number }>();
   private committing: Promise<void> | null = null;
   /** Partition indexes whose live start gate has not been ticked yet. */
@@ -106,6 +108,9 @@ export class IngestConsumer {
       allowAutoTopicCreation: false,
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => this.onGroupJoin(event.payload.memberAssignment));
+    // kafkajs fetches, processes every batch of the response, then fetches again: the start of the
+    // next fetch is the end of a round.
+    this.consumer.on(this.consumer.events.FETCH_START, () => this.flushStaged());
     this.pool.on('crash', (shard: number) => this.onShardCrash(shard));
   }
 
@@ -142,6 +147,7 @@ export class IngestConsumer {
     for (const t of this.tickTimers) clearTimeout(t);
     this.tickTimers.clear();
     this.consumer.pause([...this.roles.keys()].map((topic) => ({ topic })));
+    this.flushStaged();
     await this.drain();
   }
 
@@ -174,27 +180,47 @@ export class IngestConsumer {
       await this.assignmentReady;
       if (!isRunning() || isStale() || this.stopped) return;
       if (!this.firstSeen.has(key)) this.firstSeen.set(key, Number(messages[0]!.offset));
-      const lastOffset = Number(messages[messages.length - 1]!.offset);
-      this.dispatched.set(key, lastOffset);
-      const shard = this.pool.shardOf(partition);
-      const handedOver = performance.now();
-      const result = this.pool.push(partition, encodeBatch(role, topic, partition, messages));
-      const count = messages.length;
-      void result.then(
-        () => this.handlers.onBatchDone?.(shard, role, count, (performance.now() - handedOver) / 1000),
-        () => undefined,
-      );
-      this.inFlight[shard]!++;
-      this.handlers.onInFlight?.(shard, this.inFlight[shard]!);
-      this.chains[shard] = this.chains[shard]!.then(() => this.settle(shard, topic, partition, result));
-      if (this.inFlight[shard]! >= this.maxInFlight) this.setPaused(shard, true);
-      if (this.liveGated.delete(partition)) this.scheduleTick(shard);
+      this.dispatched.set(key, Number(messages[messages.length - 1]!.offset));
+      // Staged, not handed over yet: the batches of one fetch round are handed to the shard
+      // together when the round is over (FETCH_START of the next one), see flushStaged().
+      let staged = this.staged.get(partition);
+      if (staged === undefined) {
+        staged = { buffers: [], records: new Map() };
+        this.staged.set(partition, staged);
+      }
+      staged.buffers.push(encodeBatch(role, topic, partition, messages));
+      staged.records.set(role, (staged.records.get(role) ?? 0) + messages.length);
     }
     resolveOffset(batch.lastOffset());
     await heartbeat();
   }
 
-  private async settle(shard: number, topic: string, partition: number, pending: Promise<ShardResult>): Promise<void> {
+  /**
+   * Hands every staged batch to its shard: per partition index, the batches of the fetch round just
+   * processed go in one request, so the pipeline takes the round's inputs, outputs and feedback in
+   * one push (its watermark then sees all three before it releases anything), as a replay does.
+   */
+  private flushStaged(): void {
+    if (this.staged.size === 0) return;
+    const staged = [...this.staged].sort((a, b) => a[0] - b[0]);
+    this.staged.clear();
+    for (const [partition, { buffers, records }] of staged) {
+      const shard = this.pool.shardOf(partition);
+      const handedOver = performance.now();
+      const result = this.pool.push(partition, buffers);
+      void result.then(
+        () => this.handlers.onBatchDone?.(shard, records, (performance.now() - handedOver) / 1000),
+        () => undefined,
+      );
+      this.inFlight[shard]!++;
+      this.handlers.onInFlight?.(shard, this.inFlight[shard]!);
+      this.chains[shard] = this.chains[shard]!.then(() => this.settle(shard, partition, result));
+      if (this.inFlight[shard]! >= this.maxInFlight) this.setPaused(shard, true);
+      if (this.liveGated.delete(partition)) this.scheduleTick(shard);
+    }
+  }
+
+  private async settle(shard: number, partition: number, pending: Promise<ShardResult>): Promise<void> {
     try {
       const result = await pending;
       await this.handlers.onResult(result, shard);
@@ -210,7 +236,7 @@ export class IngestConsumer {
       // them again would count them twice. Their offsets are committed with the next batch.
       const code = (e as { code?: unknown }).code;
       if (code !== 'DRIFTWATCH_SHARD_CRASHED') {
-        this.logger.error({ code: 'DRIFTWATCH_BATCH_FAILED', err: e, topic, partition, shard }, 'handling a shard result failed; the batch is skipped');
+        this.logger.error({ code: 'DRIFTWATCH_BATCH_FAILED', err: e, partition, shard }, 'handling a shard result failed; the batch is skipped');
       }
     } finally {
       this.inFlight[shard]!--;
@@ -283,6 +309,8 @@ export class IngestConsumer {
   }
 
   private onGroupJoin(memberAssignment: Record<string, number[]>): void {
+    // Batches of the previous generation go first, ahead of any revoke below.
+    this.flushStaged();
     const next = new Set<number>();
     for (const partitions of Object.values(memberAssignment)) for (const p of partitions) next.add(p);
     const lost = [...this.assignedPartitions].filter((p) => !next.has(p));
@@ -377,6 +405,8 @@ export class IngestConsumer {
   /** A restarted shard has empty state: re-read its partitions from the last produced offsets. */
   private onShardCrash(shard: number): void {
     const partitions = [...this.assignedPartitions].filter((p) => this.pool.shardOf(p) === shard);
+    // Staged batches of this shard would arrive a second time after the rewind: drop them.
+    for (const p of partitions) this.staged.delete(p);
     if (partitions.length > 0) this.assignmentReady = this.announce(partitions);
     for (const [topic, partitions] of Object.entries(this.assignment)) {
       for (const partition of partitions) if (this.pool.shardOf(partition) === shard) this.rewind(topic, partition);

@@ -164,8 +164,8 @@ class DriftwatchService extends EventEmitter implements ServiceHandle {
           this.emit('assigned', partitions);
         },
         onLag: (topic, partition, lag) => this.metrics.consumerLag.set({ topic_role: roles.get(topic) ?? 'unknown', partition: String(partition) }, lag),
-        onBatchDone: (shard, role, records, seconds) => {
-          this.metrics.eventsConsumed.inc({ topic_role: role }, records);
+        onBatchDone: (shard, records, seconds) => {
+          for (const [role, count] of records) this.metrics.eventsConsumed.inc({ topic_role: role }, count);
           this.metrics.shardBatchSeconds.observe({ shard: String(shard) }, seconds);
         },
         onPaused: (_shard, paused) => {

@@ -94,9 +94,12 @@ export class ShardPool extends EventEmitter {
     return this.slots.reduce((sum, s) => sum + s.pending.size, 0);
   }
 
-  /** Hands a batch buffer (from encodeBatch) to the shard of `partition`; the buffer is transferred. */
-  push(partition: number, buffer: ArrayBuffer): Promise<ShardResult> {
-    return this.send(this.shardOf(partition), { type: 'push', buffer }, [buffer]);
+  /**
+   * Hands batch buffers (from encodeBatch, all of partition index `partition`) to its shard in one
+   * request; the buffers are transferred.
+   */
+  push(partition: number, buffers: ArrayBuffer[]): Promise<ShardResult> {
+    return this.send(this.shardOf(partition), { type: 'push', buffers }, buffers);
   }
 
   send(shard: number, command: ShardCommand, transfer: ArrayBuffer[] = []): Promise<ShardResult> {

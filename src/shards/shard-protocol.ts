@@ -31,8 +31,11 @@ export interface AssignedPartition {
 
 /** Main thread → worker. */
 export type ShardRequest =
-  /** One kafkajs batch (one topic-partition) packed by encodeBatch; `buffer` is transferred. */
-  | { type: 'push'; id: number; buffer: ArrayBuffer }
+  /**
+   * The batches of ONE partition index from one fetch round (one per topic-partition, each packed by
+   * encodeBatch; the buffers are transferred). The worker pushes them into the pipeline in one call.
+   */
+  | { type: 'push'; id: number; buffers: ArrayBuffer[] }
   /**
    * Partition indexes this shard now owns, with their start gates: the worker holds a partition's
    * records until each stream in `waitFor` has delivered its first batch, then pushes them together

@@ -100,6 +100,7 @@ describe('rebalance', () => {
       `[rebalance] ${records.length} events; single instance ${single.alerts.length} alerts; A ${a.stats().alerts} (${alertsBefore} before B joined), B ${b.stats().alerts}\n`,
     );
     expect(b.stats().alerts).toBeGreaterThan(0);
+    expect(idsOf(single.alerts)).toEqual(idsOf(replayed));
     expect(new Set(idsOf(two)).size).toBe(two.length);
     expect(idsOf(two)).toEqual(idsOf(single.alerts));
     expect([...two].sort(byId).map((x) => normalised(x, topics))).toEqual([...single.alerts].sort(byId).map((x) => normalised(x, single.topics)));

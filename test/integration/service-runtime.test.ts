@@ -172,14 +172,14 @@ describe('runtime on the real broker', () => {
       const batch = (partition: number): ArrayBuffer => encodeBatch('inputs', 't', partition, [{ offset: 5, key: null, value }]);
       const crashes: number[] = [];
       pool.on('crash', (shard: number) => crashes.push(shard));
-      const pending = pool.push(1, batch(1));
+      const pending = pool.push(1, [batch(1)]);
       await pending;
       const lost = pool.send(1, { type: 'crash' });
       await expect(lost).rejects.toMatchObject({ code: 'DRIFTWATCH_SHARD_CRASHED' });
       expect(pool.crashes).toBe(1);
       expect(crashes).toEqual([1]);
       // Both shards answer after the restart.
-      const [a, b] = await Promise.all([pool.push(0, batch(0)), pool.push(1, batch(1))]);
+      const [a, b] = await Promise.all([pool.push(0, [batch(0)]), pool.push(1, [batch(1)])]);
       expect(a.processed).toEqual([{ topic: 't', partition: 0, offset: 5 }]);
       expect(b.processed).toEqual([{ topic: 't', partition: 1, offset: 5 }]);
     } finally {
