@@ -7,9 +7,9 @@
  * - the others wait in a heap and are released in (ts, role rank, offset) order once ts is strictly
  *   below the watermark = min over the streams that delivered at least one event of
  *   (their max ts − allowedLatenessMs).
- * Two refinements, both bounded by `startupHoldMs` (= join.ttlMs in the pipeline): at start-up,
- * releases wait for both the inputs and the outputs stream; and a feedback stream that has fallen
- * that far behind the others counts as idle (sparse feedback must not stall detection).
+ * Two refinements: at start-up, releases wait (up to `startupHoldMs` = join.ttlMs) for both the
+ * inputs and the outputs stream; and a feedback stream that has fallen more than `idleFeedbackMs`
+ * (5 × join.ttlMs) behind the others counts as idle (sparse feedback must not stall detection).
  * Callers add a whole batch before releasing, so the split of one batch across topics never matters.
  * Each stream keeps its own queue sorted by (ts, offset) — appends in the usual in-order case — and
  * release is a three-way merge of the queue heads.
@@ -93,12 +93,14 @@ export class StreamMerger {
    * @param startupHoldMs - until both the inputs and the outputs stream have delivered, events are
    *   held this much longer (event time) than the watermark alone would (`join.ttlMs` in the
    *   pipeline): a fetch that brings one topic's first batch before the other's then changes
-   *   nothing, as long as it is less than this far ahead. Feedback is optional, so it is not waited
-   *   for, and a feedback stream this far behind the others is idle (it no longer holds them back).
+   *   nothing, as long as it is less than this far ahead. Feedback is optional, so it is not waited for.
+   * @param idleFeedbackMs - a feedback stream this far (event time) behind the inputs/outputs
+   *   streams is idle: it no longer holds them back (default 5 × startupHoldMs).
    */
   constructor(
     private readonly allowedLatenessMs: number,
     private readonly startupHoldMs = 0,
+    private readonly idleFeedbackMs = 5 * startupHoldMs,
   ) {}
 
   /** Events waiting for the watermark. */
@@ -127,10 +129,11 @@ export class StreamMerger {
       if (q.maxTs - this.allowedLatenessMs < w) w = q.maxTs - this.allowedLatenessMs;
       if (q.maxTs > max) max = q.maxTs;
     }
-    // Feedback is sparse (users rarely give it): a feedback stream more than startupHoldMs behind
-    // the others is idle and does not hold them back; its later events are still processed (the
-    // join waits join.ttlMs for them), only not in merge order.
-    if (feedback.started && (max === -Infinity || feedback.maxTs >= max - this.startupHoldMs)) {
+    // Feedback is sparse (users rarely give it): a feedback stream more than idleFeedbackMs behind
+    // the others is idle and does not hold them back; its later events are still processed, only
+    // not in merge order. The threshold is large (5 × join.ttlMs) because the decision depends on
+    // how far the fetches of the topics are apart, i.e. on timing; within it, results do not.
+    if (feedback.started && (max === -Infinity || feedback.maxTs >= max - this.idleFeedbackMs)) {
       if (feedback.maxTs - this.allowedLatenessMs < w) w = feedback.maxTs - this.allowedLatenessMs;
       if (feedback.maxTs > max) max = feedback.maxTs;
     }

@@ -145,13 +145,19 @@ describe('engine: DLQ, lateness, join', () => {
     expect(p.stats().buffered).toBe(0);
   });
 
-  it('does not let a quiet feedback topic stall the others (it counts as idle after join.ttlMs)', () => {
+  it('does not let a quiet feedback topic stall the others (it counts as idle after 5 × join.ttlMs)', () => {
     const r = new Records();
     const { p, push } = pipeline();
-    const ttl = engineConfig().join.ttlMs;
+    const idleS = (5 * engineConfig().join.ttlMs) / 1000;
     push([r.input('a', T0), r.output('a', T0 + 50), r.feedback('a', T0 + 100, 'accept')]);
-    // Ten minutes of traffic without feedback: released up to ttl + lateness behind, not held.
-    for (let i = 1; i <= 600; i++) push([r.input(`r${i}`, T0 + i * 1000), r.output(`r${i}`, T0 + i * 1000 + 50)]);
-    expect(p.stats().buffered).toBeLessThan(2 * (ttl / 1000 + 5));
+    // Twenty minutes of traffic (one request a second) without feedback: held only while the
+    // feedback stream is less than 5 × ttl behind, then released up to the lateness.
+    for (let i = 1; i <= 1200; i++) push([r.input(`r${i}`, T0 + i * 1000), r.output(`r${i}`, T0 + i * 1000 + 50)]);
+    expect(p.stats().buffered).toBeLessThan(2 * 10);
+    // Within 5 × ttl it does hold them (merge order is kept while feedback may still come).
+    const q = pipeline();
+    q.push([r.input('b', T0), r.output('b', T0 + 50), r.feedback('b', T0 + 100, 'accept')]);
+    for (let i = 1; i < idleS - 10; i++) q.push([r.input(`q${i}`, T0 + i * 1000), r.output(`q${i}`, T0 + i * 1000 + 50)]);
+    expect(q.p.stats().buffered).toBeGreaterThan(2 * (idleS - 20));
   });
 });
