@@ -72,6 +72,11 @@ interface ModelState {
 }
 
 const KEY_TEXT = new TextDecoder('utf-8');
+/**
+ * Data-quality bucket of records without a key: valid and rejected ones alike (a rejected record's
+ * model is unknown, so both sides must be bucketed by the key alone for the share to mean anything).
+ */
+const NO_KEY = '__unknown__';
 /** Recently seen keys (model ids are few): decoding a key is a byte comparison, not a UTF-8 decode. */
 const KEY_CACHE_SIZE = 16;
 
@@ -168,11 +173,11 @@ export class PartitionPipeline {
           value_b64: Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength).toString('base64'),
           key,
         });
-        if (!this.profileOnly) this.quality.record(r.topic, r.partition, r.offset, key ?? '__unknown__', true, null, out);
+        if (!this.profileOnly) this.quality.record(r.topic, r.partition, r.offset, key ?? NO_KEY, true, null, out);
         continue;
       }
       const ev = res.event;
-      if (!this.profileOnly) this.quality.record(r.topic, r.partition, r.offset, key ?? ev.modelId, false, ev.ts, out);
+      if (!this.profileOnly) this.quality.record(r.topic, r.partition, r.offset, key ?? NO_KEY, false, ev.ts, out);
       if (!this.merger.add({ event: ev, role: r.role, rank: ROLE_RANK[r.role], topic: r.topic, partition: r.partition, offset: r.offset })) c.late++;
     }
     // The whole batch is in the merge before anything is released (batch splits never matter).
