@@ -155,9 +155,15 @@ export function evaluateWindow(
   const byMetric = new Map<number, Tested[]>();
   for (const s of candidates) {
     let r: SeriesTestResult | null;
-    if (s.type === 'continuous') r = testContinuous(s.refSorted(), s.win.sortInPlace(), threshold, d.minKsStatistic, s.incident.firing);
-    else if (s.type === 'rate') r = testRate(s.refSuccesses, s.refCount, s.winK, s.winN, threshold, d.minRateChange);
-    else r = testCategorical(s.ref, s.refTotal, s.win, s.winTotal, threshold, d.minJensenShannon);
+    try {
+      if (s.type === 'continuous') r = testContinuous(s.refSorted(), s.win.sortInPlace(), threshold, d.minKsStatistic, s.incident.firing);
+      else if (s.type === 'rate') r = testRate(s.refSuccesses, s.refCount, s.winK, s.winN, threshold, d.minRateChange);
+      else r = testCategorical(s.ref, s.refTotal, s.win, s.winTotal, threshold, d.minJensenShannon);
+    } catch {
+      // No input may stop the stream: a statistic that cannot be computed on these values
+      // (none is known; the property tests look for them) leaves the window untested.
+      r = null;
+    }
     if (r === null) continue;
     let g = byMetric.get(s.metricIndex);
     if (g === undefined) {
@@ -167,7 +173,11 @@ export function evaluateWindow(
     g.push({ s, r, held: false });
   }
   for (const group of byMetric.values()) {
-    attribute(mv, group, config);
+    try {
+      attribute(mv, group, config);
+    } catch {
+      for (const t of group) t.held = false;
+    }
     for (const { s, r, held } of group) {
       alerts.onTested(
         s.incident,
