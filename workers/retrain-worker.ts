@@ -10,10 +10,12 @@
  * gracefully (the running job finishes, up to `shutdownTimeoutMs`; then it is aborted, which fails
  * that attempt, and BullMQ retries it later).
  */
+import { parseArgs } from 'node:util';
 import { Job, Worker } from 'bullmq';
-import pino from 'pino';
 import { DriftwatchError } from '../detectors/errors';
 import type { DriftwatchConfig } from '../src/config/config-types';
+import { loadConfig } from '../src/config/load-config';
+import { createLogger } from '../src/logging';
 import { redisConnectionOptions } from '../src/retrain/redis-connection-options';
 import { callRetrainWebhook, redactUrl, runRetrainCommand } from '../src/retrain/retrain-actions';
 import type { RetrainJobData } from '../src/retrain/retrain-job';
@@ -50,7 +52,7 @@ export function startRetrainWorker(config: Readonly<DriftwatchConfig>, options: 
   if (command === undefined && webhook === undefined) {
     throw new DriftwatchError('DRIFTWATCH_RETRAIN_NOT_CONFIGURED', 'the retrain worker needs retrain.command or retrain.webhook (or both) to have something to run');
   }
-  const logger = options.logger ?? pino({ level: config.log.level, base: { component: 'retrain-worker' } });
+  const logger = options.logger ?? createLogger(config, 'retrain-worker');
   const webhookTimeoutMs = options.webhookTimeoutMs ?? 30_000;
   // Aborted when a shutdown runs out of time, so a long command does not outlive the worker.
   const abort = new AbortController();
@@ -115,4 +117,59 @@ async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
   const settled = await Promise.race([promise.then(() => true), timedOut]);
   clearTimeout(timer);
   return settled;
+}
+
+export const RETRAIN_WORKER_USAGE = `Usage: driftwatch retrain-worker [--config <file>]
+       node dist/workers/retrain-worker.js [--config <file>]
+
+Consumes the BullMQ retraining queue (retrain.queue on redis.url) and, for every job (one per drift
+incident), runs retrain.command with the job JSON on stdin and DRIFTWATCH_JOB_ID /
+DRIFTWATCH_MODEL_ID / DRIFTWATCH_MODEL_VERSION / DRIFTWATCH_ATTEMPT in its environment, and/or POSTs
+the job JSON to retrain.webhook. A non-zero exit or a non-2xx answer fails the attempt; BullMQ
+retries it retrain.attempts times with exponential backoff from retrain.backoffMs. SIGTERM / SIGINT
+stop it gracefully (the running job may finish within shutdownTimeoutMs).
+
+Options:
+  --config <file>   YAML or JSON config file (defaults < file < DRIFTWATCH_* env vars)
+  --help            this text`;
+
+/**
+ * The command line of the worker (shared by `driftwatch retrain-worker` and running this file with
+ * node): loads the config, starts the worker and resolves with the exit code once a SIGTERM/SIGINT
+ * has closed it.
+ */
+export async function runRetrainWorkerCli(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { config: { type: 'string' }, help: { type: 'boolean' } }, strict: true });
+  if (values.help === true) {
+    process.stdout.write(RETRAIN_WORKER_USAGE + '\n');
+    return 0;
+  }
+  const config = loadConfig(values.config === undefined ? {} : { file: values.config });
+  const handle = startRetrainWorker(config);
+  await handle.ready();
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) return;
+      stopping = true;
+      createLogger(config, 'retrain-worker').info({ signal }, 'retrain worker stopping');
+      handle.close().then(
+        () => resolve(0),
+        () => resolve(1),
+      );
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+}
+
+if (require.main === module) {
+  runRetrainWorkerCli(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      const e = error as { code?: string; message?: string };
+      process.stderr.write(`driftwatch retrain-worker: ${e.code === undefined ? '' : `${e.code}: `}${e.message ?? String(error)}\n`);
+      process.exit(1);
+    },
+  );
 }

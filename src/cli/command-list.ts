@@ -3,6 +3,7 @@ import { validateConfigCommand } from './validate-config-command';
 import { runCommand } from './run-command';
 import { replayCommand } from './replay-command';
 import { baselineCommand } from './baseline-command';
+import { retrainWorkerCommand } from './retrain-worker-command';
 
 /**
  * Every `driftwatch` command, in the order `driftwatch --help` lists them. Adding a command = one
@@ -13,4 +14,5 @@ export const commands: readonly CliCommand[] = [
   replayCommand,
   baselineCommand,
   validateConfigCommand,
+  retrainWorkerCommand,
 ];

@@ -1,8 +1,8 @@
 import { Queue } from 'bullmq';
-import pino from 'pino';
 import { DriftwatchError } from '../../detectors/errors';
 import type { RetrainTrigger } from '../alerts/alert-types';
 import type { DriftwatchConfig } from '../config/config-types';
+import { createLogger } from '../logging';
 import { redisConnectionOptions } from './redis-connection-options';
 import { bullJobId, retrainJobOptions, RETRAIN_JOB_NAME } from './retrain-job';
 
@@ -118,7 +118,7 @@ export class RetrainQueue {
     this.config = config;
     this.queueName = config.retrain.queue;
     this.capacity = options.outboxCapacity ?? 10_000;
-    this.logger = options.logger ?? pino({ level: config.log.level, base: { component: 'retrain-queue' } });
+    this.logger = options.logger ?? createLogger(config, 'retrain-queue');
     this.observer = options.observer ?? {};
     this.queue = new Queue(this.queueName, { connection: redisConnectionOptions(url, 'producer') });
     // Without a listener an 'error' event would throw; errors are expected while Redis is down.
