@@ -4,6 +4,7 @@ import { runCommand } from './run-command';
 import { replayCommand } from './replay-command';
 import { baselineCommand } from './baseline-command';
 import { retrainWorkerCommand } from './retrain-worker-command';
+import { demoCommand } from './demo-command';
 
 /**
  * Every `driftwatch` command, in the order `driftwatch --help` lists them. Adding a command = one
@@ -15,4 +16,5 @@ export const commands: readonly CliCommand[] = [
   baselineCommand,
   validateConfigCommand,
   retrainWorkerCommand,
+  demoCommand,
 ];

@@ -21,6 +21,11 @@ export interface LocalKafkaOptions {
   properties?: Record<string, string | number | boolean>;
   /** Progress messages (format, start, ready). Default: silent. */
   log?: (message: string) => void;
+  /**
+   * Run the JVM in its own process group, so a Ctrl-C in the terminal (SIGINT to the foreground
+   * group) reaches only the owner, which then stops the broker in order (the demo). Default false.
+   */
+  detached?: boolean;
 }
 
 /**
@@ -176,6 +181,7 @@ export class LocalKafka {
     // The classpath wildcard is passed unexpanded: the JVM, not a shell, expands it.
     this.child = spawn('java', [...this.jvmArgs(dir), '-cp', join(libs, '*'), 'kafka.Kafka', join(dir, 'server.properties')], {
       stdio: ['ignore', out, out],
+      detached: this.options.detached ?? false,
     });
     closeSync(out);
     this.forgetExitHook = killOnExit(this.child);

@@ -15,6 +15,8 @@ export interface LocalRedisOptions {
   startTimeoutMs?: number;
   /** Extra `redis-server` arguments, e.g. `['--requirepass', 'secret']`. */
   args?: string[];
+  /** Run the server in its own process group (terminal Ctrl-C reaches only the owner). Default false. */
+  detached?: boolean;
 }
 
 /** True when a `redis-server` binary can be run here (the demo turns retraining off otherwise). */
@@ -57,7 +59,7 @@ export class LocalRedis {
     this.child = spawn(binary, [
       '--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
       '--dir', this.dir, '--logfile', logFile, '--daemonize', 'no', ...(this.options.args ?? []),
-    ], { stdio: 'ignore' });
+    ], { stdio: 'ignore', detached: this.options.detached ?? false });
     this.forgetExitHook = killOnExit(this.child);
     const timeoutMs = this.options.startTimeoutMs ?? 20_000;
     for (;;) {
