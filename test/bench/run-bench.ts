@@ -8,6 +8,9 @@ import { runEngineBench } from './engine-bench';
 import { runDetectorBench } from './detectors-bench';
 import { runSketchBench } from './sketch-bench';
 import { runTwoSampleBench } from './two-sample-bench';
+import { runServiceThroughputBench } from './service-throughput-bench';
+import { runAlertLatencyBench } from './alert-latency-bench';
+import { runSeriesMemoryBench } from './series-memory-bench';
 
 const BENCHES: ReadonlyArray<{ readonly name: string; readonly run: () => Promise<BenchRow[]> | BenchRow[] }> = [
   { name: 'sequential detectors', run: runDetectorBench },
@@ -15,6 +18,9 @@ const BENCHES: ReadonlyArray<{ readonly name: string; readonly run: () => Promis
   { name: 'two-sample tests', run: runTwoSampleBench },
   { name: 'record decoding', run: runDecodeBench },
   { name: 'engine (PartitionPipeline)', run: runEngineBench },
+  { name: 'service throughput (local broker)', run: runServiceThroughputBench },
+  { name: 'service alert latency (local broker)', run: runAlertLatencyBench },
+  { name: 'service memory per series', run: runSeriesMemoryBench },
 ];
 
 function human(v: number | null): string {
