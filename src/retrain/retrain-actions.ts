@@ -16,8 +16,8 @@ const OUTPUT_TAIL_BYTES = 4_096;
 /**
  * Runs the configured retraining command through `/bin/sh -c`, so a config can say
  * `python retrain.py --fast`. The job payload is written to its stdin as one JSON document, and its
- * environment gets `DRIFTWATCH_JOB_ID`, `DRIFTWATCH_MODEL_ID`, `DRIFTWATCH_MODEL_VERSION` and
- * `DRIFTWATCH_ATTEMPT`. A non-zero exit (or a signal) rejects with
+ * environment gets the variables DRIFTWATCH_JOB_ID, DRIFTWATCH_MODEL_ID, DRIFTWATCH_MODEL_VERSION and
+ * DRIFTWATCH_ATTEMPT. A non-zero exit (or a signal) rejects with
  * `DRIFTWATCH_RETRAIN_COMMAND_FAILED` carrying the tail of stderr, so BullMQ retries the job.
  * Resolves with the command's stdout tail (stored as the job's return value).
  */
