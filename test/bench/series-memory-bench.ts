@@ -71,6 +71,7 @@ export async function runSeriesMemoryBench(): Promise<BenchRow[]> {
   // Pilot: series per model with this traffic (metrics × slices).
   const pilot = new PartitionPipeline(config, decode);
   feed(pilot, modelsOf(1), 3_000);
+  pilot.finish(); // releases what the merge still holds behind the watermark
   const perModel = pilot.stats().series;
   const models = modelsOf(Math.ceil(target / perModel));
 
