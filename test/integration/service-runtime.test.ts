@@ -1,4 +1,5 @@
 import { Admin, Consumer, Kafka, Producer } from 'kafkajs';
+import pino from 'pino';
 import { CoPartitionAssigner } from '../../src/kafka/co-partition-assigner';
 import { startService, type ServiceHandle } from '../../src/service/driftwatch-service';
 import { encodeBatch } from '../../src/shards/batch-codec';
@@ -185,6 +186,21 @@ describe('runtime on the real broker', () => {
     } finally {
       await pool.close();
     }
+  });
+
+  it('logs DRIFTWATCH_TOPICS_NOT_COPARTITIONED when the partition counts differ, and still runs', async () => {
+    const topics = uniqueTopics('not-copart');
+    await createTopics(admin, [{ topic: topics.inputs, numPartitions: 2 }, { topic: topics.outputs, numPartitions: 3 }, { topic: topics.feedback, numPartitions: 2 }]);
+    const lines: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
+    const service = await startService(testServiceConfig(topics), { logger });
+    services.push(service);
+    expect(service.topics.coPartitioned).toBe(false);
+    expect(service.stats().partitions).toEqual([0, 1, 2]);
+    await service.stop();
+    const coded = lines.map((l) => JSON.parse(l) as { code?: string }).filter((l) => l.code === 'DRIFTWATCH_TOPICS_NOT_COPARTITIONED');
+    // Once at start-up (topic set-up) and once per assignment (the assigner).
+    expect(coded.length).toBeGreaterThanOrEqual(2);
   });
 
   it('creates missing alert and DLQ topics with the inputs partition count', async () => {
