@@ -21,7 +21,7 @@ module.exports = {
       transform: { '^.+\\.ts$': tsJest },
       testEnvironment: 'node',
       // Every integration test talks to the same broker and Redis: npm test runs them --runInBand.
-      testTimeout: 180000,
+      setupFilesAfterEnv: ['<rootDir>/test/harness/integration-timeout.ts'],
     },
   ],
 };

@@ -233,6 +233,7 @@ export const configSchema = z
           .optional()
           .describe('URL the retrain worker POSTs each job to (credentials in the URL are redacted); absent = no webhook.'),
         attempts: int(1).default(3).describe('Attempts per job (exponential backoff) before it is marked failed.'),
+        backoffMs: int(0).default(5_000).describe('First retry delay of a failed job; later retries double it (5 s, 10 s, 20 s, …).'),
       })
       .prefault({})
       .describe('Retraining triggers.'),

@@ -86,8 +86,8 @@ export interface DriftwatchConfig {
     command?: string;
     webhook?: string;
     attempts: number;
-    /** First retry delay of a failed retraining job (exponential: backoffMs, 2·backoffMs, …); absent = 5,000 ms. */
-    backoffMs?: number;
+    /** First retry delay of a failed retraining job (exponential: backoffMs, 2·backoffMs, …). Default 5,000 ms. */
+    backoffMs: number;
   };
   ops: { host: string; port: number; token?: string };
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };

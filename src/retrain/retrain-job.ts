@@ -5,9 +5,6 @@ import type { DriftwatchConfig } from '../config/config-types';
 /** BullMQ job name of every retraining job (the queue holds nothing else). */
 export const RETRAIN_JOB_NAME = 'retrain';
 
-/** Default first retry delay when `retrain.backoffMs` is absent. */
-export const DEFAULT_RETRAIN_BACKOFF_MS = 5_000;
-
 /** The job payload: exactly the trigger (alerts, model, event-time range and Kafka offsets). */
 export type RetrainJobData = RetrainTrigger;
 
@@ -34,7 +31,7 @@ export function bullJobId(incidentId: string): string {
 export function retrainJobOptions(config: Readonly<DriftwatchConfig>): JobsOptions {
   return {
     attempts: config.retrain.attempts,
-    backoff: { type: 'exponential', delay: config.retrain.backoffMs ?? DEFAULT_RETRAIN_BACKOFF_MS },
+    backoff: { type: 'exponential', delay: config.retrain.backoffMs },
     removeOnComplete: false,
     removeOnFail: false,
   };

@@ -54,7 +54,7 @@ describe('defaults', () => {
     expect(c.redo).toEqual({ windowMs: 30000 });
     expect(c.join).toEqual({ ttlMs: 60000, maxPending: 100000 });
     expect(c.alerts).toEqual({ resolveAfterCleanWindows: 3, cooldownWindows: 3 });
-    expect(c.retrain).toEqual({ queue: 'driftwatch-retrain', minIntervalMs: 3600000, attempts: 3 });
+    expect(c.retrain).toEqual({ queue: 'driftwatch-retrain', minIntervalMs: 3600000, attempts: 3, backoffMs: 5000 });
     expect(c.ops).toEqual({ host: '127.0.0.1', port: 9464 });
     expect(c.log).toEqual({ level: 'info' });
     expect(c.shutdownTimeoutMs).toBe(30000);
