@@ -21,6 +21,16 @@ import type { DriftwatchConfig } from '../config/config-types';
 import { packageRoot } from '../local/package-root';
 import { mergeResults, emptyResult, type ShardRequest, type ShardResponse, type ShardResult, type ShardWorkerData } from './shard-protocol';
 
+/**
+ * Young generation of each shard thread (V8 splits it into two semi-spaces of a third each, so
+ * 96 MB ≈ 32 MB semi-spaces instead of V8's default 16 MB). A shard allocates a decoded event per
+ * record and holds it until the watermark passes; with the default size those survive a scavenge
+ * or two and get promoted, and GC was ~18% of a shard's time. Measured on the service bench's
+ * traffic (decode + pipeline, one thread): 7.1 → 6.2 µs/event; in the service bench the shard's busy
+ * time fell ~12%. Costs at most ~64 MB more resident memory per shard under load.
+ */
+const SHARD_YOUNG_GENERATION_MB = 96;
+
 /** Requests without their id: the pool numbers them. */
 export type ShardCommand = ShardRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
@@ -162,7 +172,7 @@ export class ShardPool extends EventEmitter {
 
   private spawn(shard: number): ShardSlot {
     const workerData: ShardWorkerData = { shard, config: this.config as DriftwatchConfig };
-    const worker = new Worker(this.workerPath, { workerData });
+    const worker = new Worker(this.workerPath, { workerData, resourceLimits: { maxYoungGenerationSizeMb: SHARD_YOUNG_GENERATION_MB } });
     const pending = new Map<number, Pending>();
     let markReady: () => void = () => undefined;
     let failReady: (e: Error) => void = () => undefined;
