@@ -69,9 +69,9 @@ const kafkaSchema = z.strictObject({
     .union([
       z.boolean(),
       z.strictObject({
-        ca: z.string().optional().describe('PEM text of the CA certificate(s) to trust.'),
-        cert: z.string().optional().describe('PEM text of the client certificate (mutual TLS).'),
-        key: z.string().optional().describe('PEM text of the client private key (secret; redacted).'),
+        ca: z.string().optional().describe('CA certificate(s) to trust: PEM text, or the path of a PEM file (read at start).'),
+        cert: z.string().optional().describe('Client certificate (mutual TLS): PEM text, or the path of a PEM file.'),
+        key: z.string().optional().describe('Client private key, unencrypted (secret; redacted): PEM text, or the path of a PEM file.'),
         rejectUnauthorized: z.boolean().optional().describe('Verify the broker certificate (TLS default: true).'),
       }),
     ])

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import { Kafka, KafkaConfig, logLevel, LogEntry, SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
+import { DriftwatchError } from '../../detectors/errors';
 import type { DriftwatchConfig } from '../config/config-types';
 
 /**
@@ -57,18 +58,30 @@ function logKafkajsEntry(logger: Logger, entry: LogEntry): void {
   }
 }
 
-/** PEM text is taken as is; anything else is a file path (config files name certificate files). */
-function pem(value: string | undefined): string | undefined {
+/**
+ * PEM text (anything containing `-----BEGIN`) is taken as is; anything else is the path of a PEM file
+ * (config files usually name certificate files), read once here. A missing or unreadable file is a
+ * coded error naming the option and the path — never the file's content.
+ */
+function pem(value: string | undefined, option: string): string | undefined {
   if (value === undefined) return undefined;
-  return value.includes('-----BEGIN') ? value : readFileSync(value, 'utf8');
+  if (value.includes('-----BEGIN')) return value;
+  try {
+    return readFileSync(value, 'utf8');
+  } catch (e) {
+    throw new DriftwatchError('DRIFTWATCH_KAFKA_TLS_FILE_UNREADABLE', `kafka.ssl.${option}: cannot read the PEM file ${value}: ${(e as Error).message}`, {
+      cause: e,
+      details: { option: `kafka.ssl.${option}`, file: value },
+    });
+  }
 }
 
 function tlsOptions(ssl: DriftwatchConfig['kafka']['ssl']): boolean | ConnectionOptions | undefined {
   if (ssl === undefined || typeof ssl === 'boolean') return ssl;
   const options: ConnectionOptions = {};
-  const ca = pem(ssl.ca);
-  const cert = pem(ssl.cert);
-  const key = pem(ssl.key);
+  const ca = pem(ssl.ca, 'ca');
+  const cert = pem(ssl.cert, 'cert');
+  const key = pem(ssl.key, 'key');
   if (ca !== undefined) options.ca = [ca];
   if (cert !== undefined) options.cert = cert;
   if (key !== undefined) options.key = key;

@@ -19,6 +19,15 @@ export interface LocalKafkaOptions {
   startTimeoutMs?: number;
   /** Extra or overriding `server.properties` entries (listeners for TLS/SASL tests, retention, …). */
   properties?: Record<string, string | number | boolean>;
+  /**
+   * Extra listeners besides PLAINTEXT (which stays: start() checks readiness through it), by name:
+   * `SSL`, `SASL_PLAINTEXT` or `SASL_SSL` (their security protocol is the same name). Each gets its own
+   * free loopback port, see {@link LocalKafka.listenerBrokers}; their settings (keystore, JAAS, SASL
+   * mechanisms) go into `properties`, e.g. `listener.name.sasl_plaintext.plain.sasl.jaas.config`.
+   */
+  extraListeners?: readonly ('SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL')[];
+  /** SCRAM credentials written into the metadata at format time (`StorageTool format --add-scram`). */
+  scram?: readonly { mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512'; username: string; password: string }[];
   /** Progress messages (format, start, ready). Default: silent. */
   log?: (message: string) => void;
   /**
@@ -45,6 +54,7 @@ export class LocalKafka {
   private forgetExitHook: (() => void) | undefined;
   private brokerPort = 0;
   private controllerPort = 0;
+  private extraPorts = new Map<string, number>();
 
   constructor(options: LocalKafkaOptions = {}) {
     this.options = options;
@@ -54,6 +64,13 @@ export class LocalKafka {
   get brokers(): string[] {
     if (this.brokerPort === 0) throw new DriftwatchError('DRIFTWATCH_KAFKA_NOT_STARTED', 'the local Kafka broker has not been started');
     return [`127.0.0.1:${this.brokerPort}`];
+  }
+
+  /** `host:port` of an extra listener named in `options.extraListeners`. */
+  listenerBrokers(name: 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL'): string[] {
+    const port = this.extraPorts.get(name);
+    if (port === undefined) throw new DriftwatchError('DRIFTWATCH_KAFKA_NOT_STARTED', `the local Kafka broker has no started ${name} listener`);
+    return [`127.0.0.1:${port}`];
   }
 
   /** The broker's log file (log4j output), useful when something goes wrong. */
@@ -72,6 +89,7 @@ export class LocalKafka {
     if (firstStart) {
       this.brokerPort = await freeLoopbackPort();
       this.controllerPort = await freeLoopbackPort();
+      for (const name of this.options.extraListeners ?? []) this.extraPorts.set(name, await freeLoopbackPort());
       this.writeConfig(dir);
       this.format(libs, dir);
     }
@@ -92,6 +110,7 @@ export class LocalKafka {
       this.dir = undefined;
       this.brokerPort = 0;
       this.controllerPort = 0;
+      this.extraPorts.clear();
     }
   }
 
@@ -103,13 +122,14 @@ export class LocalKafka {
   private writeConfig(dir: string): void {
     const p = this.brokerPort;
     const c = this.controllerPort;
+    const extra = [...this.extraPorts].map(([name, port]) => `,${name}://127.0.0.1:${port}`).join('');
     const properties: Record<string, string | number | boolean> = {
       'process.roles': 'broker,controller',
       'node.id': 1,
       'controller.quorum.voters': `1@127.0.0.1:${c}`,
       // Advertise 127.0.0.1: "localhost" may resolve to ::1 first, and 0.0.0.0 is not connectable.
-      listeners: `PLAINTEXT://127.0.0.1:${p},CONTROLLER://127.0.0.1:${c}`,
-      'advertised.listeners': `PLAINTEXT://127.0.0.1:${p}`,
+      listeners: `PLAINTEXT://127.0.0.1:${p},CONTROLLER://127.0.0.1:${c}${extra}`,
+      'advertised.listeners': `PLAINTEXT://127.0.0.1:${p}${extra}`,
       'controller.listener.names': 'CONTROLLER',
       'inter.broker.listener.name': 'PLAINTEXT',
       'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL',
@@ -158,7 +178,8 @@ export class LocalKafka {
     const result = spawnSync(
       'java',
       [...this.jvmArgs(dir), '-cp', join(libs, '*'), 'kafka.tools.StorageTool', 'format', '--cluster-id', clusterId,
-        '--config', join(dir, 'server.properties'), '--ignore-formatted'],
+        '--config', join(dir, 'server.properties'), '--ignore-formatted',
+        ...(this.options.scram ?? []).flatMap((s) => ['--add-scram', `${s.mechanism}=[name=${s.username},password=${s.password}]`])],
       { encoding: 'utf8', timeout: 120_000 },
     );
     if (result.status !== 0) {
