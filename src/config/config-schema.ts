@@ -111,7 +111,7 @@ export const configSchema = z
       }),
     maxInFlightBatchesPerShard: int(1, 1024)
       .default(4)
-      .describe('Batches a shard may have queued before its partitions are paused (bounded memory under backpressure).'),
+      .describe('Fetch rounds (one hand-over per partition index of the shard) a shard may have queued before its partitions are paused (bounded memory under backpressure).'),
     windows: z
       .strictObject({
         size: int(1).default(1000).describe('A window closes every `size` input events of a (model, version).'),

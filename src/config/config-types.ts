@@ -35,7 +35,7 @@ export interface DriftwatchConfig {
   };
   /** Number of shard worker threads; default cores − 1, at least 1. */
   shards: number;
-  /** Bounded in-flight batches per shard before its partitions are paused. */
+  /** Fetch rounds handed to a shard and not yet answered before its partitions are paused. */
   maxInFlightBatchesPerShard: number;
   windows: {
     /** A window closes every `size` input events of a (model, version). */

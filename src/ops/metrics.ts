@@ -83,10 +83,10 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
-  /** Batches handed to a shard and not yet answered (bounded by maxInFlightBatchesPerShard). */
+  /** Fetch rounds handed to a shard and not yet answered (bounded by maxInFlightBatchesPerShard). */
   readonly inflightBatches = new Gauge({
     name: 'driftwatch_inflight_batches',
-    help: 'Batches handed to a shard worker and not yet answered.',
+    help: 'Fetch rounds handed to a shard worker and not yet answered.',
     labelNames: ['shard'] as const,
     registers: [this.registry],
   });
