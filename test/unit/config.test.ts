@@ -126,7 +126,7 @@ describe('layers: defaults < file < env < flags', () => {
         DRIFTWATCH_KAFKA_SASL_MECHANISM: 'scram-sha-512',
         DRIFTWATCH_KAFKA_SASL_USERNAME: 'dw',
         DRIFTWATCH_KAFKA_SASL_PASSWORD: 'sasl-secret',
-        DRIFTWATCH_KAFKA_SSL_CA: 'PEM-CA',
+        DRIFTWATCH_KAFKA_SSL_CA: '/etc/kafka/ca.pem',
         DRIFTWATCH_KAFKA_SSL_REJECT_UNAUTHORIZED: 'false',
         DRIFTWATCH_DETECTION_ALPHA: '1e-3',
         DRIFTWATCH_FEATURES: '[{"name":"snr_db","type":"numeric"}]',
@@ -138,7 +138,7 @@ describe('layers: defaults < file < env < flags', () => {
     });
     expect(c.redis.url).toBe('redis://:pw@127.0.0.1:6379/2');
     expect(c.kafka.sasl).toEqual({ mechanism: 'scram-sha-512', username: 'dw', password: 'sasl-secret' });
-    expect(c.kafka.ssl).toEqual({ ca: 'PEM-CA', rejectUnauthorized: false });
+    expect(c.kafka.ssl).toEqual({ ca: '/etc/kafka/ca.pem', rejectUnauthorized: false });
     expect(c.detection.alpha).toBe(0.001);
     expect(c.features).toEqual([{ name: 'snr_db', type: 'numeric' }]);
     expect(c.slices.dimensions).toEqual(['device', 'region']);
@@ -196,6 +196,13 @@ describe('layers: defaults < file < env < flags', () => {
     expect(c.reference.profilePath).toBe(join(dir, 'base.json'));
     const fromFlag = loadConfig({ env: {}, cwd: '/srv/dw', flags: { set: ['reference.mode=profile', 'reference.profilePath=p.json'] } });
     expect(fromFlag.reference.profilePath).toBe('/srv/dw/p.json');
+  });
+
+  it('resolves TLS file paths against the config file folder and keeps inline PEM as it is', () => {
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----';
+    const f = file('tls.yaml', `kafka:\n  ssl:\n    ca: certs/ca.pem\n    cert: /abs/client.pem\n    key: ${JSON.stringify(pem)}\n`);
+    const ssl = loadConfig({ file: f, env: {} }).kafka.ssl as { ca?: string; cert?: string; key?: string };
+    expect(ssl).toEqual({ ca: join(dir, 'certs/ca.pem'), cert: '/abs/client.pem', key: pem });
   });
 
   it('treats an empty YAML section as unset', () => {
@@ -281,7 +288,7 @@ describe('redactConfig', () => {
   const config = loadConfig({
     env: {},
     overrides: {
-      kafka: { sasl: { mechanism: 'plain', username: 'dw', password: secrets[0]! }, ssl: { ca: 'CA', key: secrets[1]! } },
+      kafka: { sasl: { mechanism: 'plain', username: 'dw', password: secrets[0]! }, ssl: { ca: '/etc/kafka/ca.pem', key: secrets[1]! } },
       ops: { token: secrets[2]! },
       redis: { url: `redis://default:${secrets[3]}@127.0.0.1:6379/0` },
       retrain: { webhook: `https://ci:${secrets[4]}@ci.example.com/hook?token=${secrets[5]}&x=1` },
@@ -293,7 +300,7 @@ describe('redactConfig', () => {
     const text = JSON.stringify(r);
     for (const s of secrets) expect(text).not.toContain(s);
     expect(r.kafka.sasl).toEqual({ mechanism: 'plain', username: 'dw', password: '[redacted]' });
-    expect(r.kafka.ssl).toEqual({ ca: 'CA', key: '[redacted]' });
+    expect(r.kafka.ssl).toEqual({ ca: '/etc/kafka/ca.pem', key: '[redacted]' });
     expect(r.ops.token).toBe('[redacted]');
     expect(r.redis.url).toBe('redis://default:[redacted]@127.0.0.1:6379/0');
     expect(r.retrain.webhook).toBe('https://ci:[redacted]@ci.example.com/hook?token=[redacted]&x=1');
