@@ -24,27 +24,6 @@ import golden_io
 # ---------------------------------------------------------------- streams
 
 
-def river_test_streams():
-    """River's own test streams (river/drift/test_drift_detectors.py)."""
-    np.random.seed(12345)
-    s1 = np.concatenate((np.random.randint(2, size=1000), np.random.randint(8, size=1000)))
-    np.random.seed(12345)
-    s2 = np.concatenate(
-        [
-            [np.random.binomial(1, 0.2) for _ in range(1000)],
-            [np.random.binomial(1, 0.8) for _ in range(1000)],
-        ]
-    ).astype(int)
-    np.random.seed(12345)
-    s3 = np.concatenate(
-        (
-            np.random.normal(0.0, 0.1, 500) > 0,
-            np.random.normal(0.25, 0.1, 500) > 0,
-            np.random.normal(0.0, 0.1, 500) > 0,
-            np.random.normal(0.25, 0.1, 500) > 0,
-        )
-    ).astype(int)
-    return [int(v) for v in s1], [int(v) for v in s2], [int(v) for v in s3]
 
 
 def docstring_binary_stream():
@@ -246,7 +225,7 @@ def hddm_w_stats(d):
 
 
 def generate(out_dir):
-    s1, s2, s3 = river_test_streams()
+    s1, s2, s3 = golden_io.river_test_streams()
     doc = docstring_binary_stream()
     binary = binary_streams()
     unit = unit_interval_streams()

@@ -19,26 +19,9 @@ CHANGE = 1500
 
 
 def river_test_streams():
-    """The three streams of river/drift/test_drift_detectors.py (numpy legacy seed 12345)."""
-    np.random.seed(12345)
-    s1 = np.concatenate((np.random.randint(2, size=1000), np.random.randint(8, size=1000)))
-    np.random.seed(12345)
-    s2 = np.concatenate(
-        [
-            [np.random.binomial(1, 0.2) for _ in range(1000)],
-            [np.random.binomial(1, 0.8) for _ in range(1000)],
-        ]
-    ).astype(int)
-    np.random.seed(12345)
-    s3 = np.concatenate(
-        (
-            np.random.normal(0.0, 0.1, 500) > 0,
-            np.random.normal(0.25, 0.1, 500) > 0,
-            np.random.normal(0.0, 0.1, 500) > 0,
-            np.random.normal(0.25, 0.1, 500) > 0,
-        )
-    ).astype(int)
-    return {"river_1": s1.tolist(), "river_2": s2.tolist(), "river_3": s3.tolist()}
+    """The three streams of river/drift/test_drift_detectors.py, by name."""
+    s1, s2, s3 = golden_io.river_test_streams()
+    return {"river_1": s1, "river_2": s2, "river_3": s3}
 
 
 def docstring_stream():

@@ -38,3 +38,29 @@ def write(out_dir, name, payload):
         json.dump(clean(payload), f, separators=(",", ":"), allow_nan=False)
         f.write("\n")
     return path
+
+
+def river_test_streams():
+    """River's own test streams (river/drift/test_drift_detectors.py, numpy legacy seed 12345),
+    shared by gen_sequential_a.py and gen_sequential_b.py."""
+    import numpy as np
+
+    np.random.seed(12345)
+    s1 = np.concatenate((np.random.randint(2, size=1000), np.random.randint(8, size=1000)))
+    np.random.seed(12345)
+    s2 = np.concatenate(
+        [
+            [np.random.binomial(1, 0.2) for _ in range(1000)],
+            [np.random.binomial(1, 0.8) for _ in range(1000)],
+        ]
+    ).astype(int)
+    np.random.seed(12345)
+    s3 = np.concatenate(
+        (
+            np.random.normal(0.0, 0.1, 500) > 0,
+            np.random.normal(0.25, 0.1, 500) > 0,
+            np.random.normal(0.0, 0.1, 500) > 0,
+            np.random.normal(0.25, 0.1, 500) > 0,
+        )
+    ).astype(int)
+    return [int(v) for v in s1], [int(v) for v in s2], [int(v) for v in s3]
