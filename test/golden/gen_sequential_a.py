@@ -24,8 +24,6 @@ import golden_io
 # ---------------------------------------------------------------- streams
 
 
-
-
 def docstring_binary_stream():
     """The stream of the DDM/EDDM/HDDM_W docstring examples (random.Random(42))."""
     rng = random.Random(42)
