@@ -16,6 +16,7 @@ import {
   snapshotError,
   snapshotNumber,
   type DriftDetector,
+  snapshotOptions,
 } from './drift-detector';
 
 /** Options of {@link ADWIN}; names and defaults are River's (camelCased). */
@@ -419,9 +420,7 @@ export class ADWIN implements DriftDetector<ADWINSnapshot> {
    */
   static fromJSON(json: unknown): ADWIN {
     const rec = readSnapshotHeader(json, NAME, 1);
-    const opts = rec.options;
-    if (typeof opts !== 'object' || opts === null) throw snapshotError(NAME, 'field options must be an object');
-    const a = new ADWIN(opts as ADWINOptions);
+    const a = new ADWIN(snapshotOptions(rec, NAME) as ADWINOptions);
     const { totals, variances } = rec;
     if (!Array.isArray(totals) || !Array.isArray(variances) || totals.length === 0 || totals.length !== variances.length) {
       throw snapshotError(NAME, 'fields totals and variances must be non-empty arrays of equal length');

@@ -25,6 +25,7 @@ import {
   snapshotBoolean,
   snapshotNumber,
   type DriftDetector,
+  snapshotOptions,
 } from './drift-detector';
 import { DriftwatchError } from './errors';
 
@@ -241,11 +242,7 @@ export class CUSUM implements DriftDetector<CusumSnapshot> {
    */
   static fromJSON(json: unknown): CUSUM {
     const rec = readSnapshotHeader(json, NAME, 1);
-    const o = rec.options;
-    if (typeof o !== 'object' || o === null) {
-      throw new DriftwatchError('DRIFTWATCH_INVALID_SNAPSHOT', `${NAME}.fromJSON: options must be an object`);
-    }
-    const opts = o as Record<string, unknown>;
+    const opts = snapshotOptions(rec, NAME);
     const d = new CUSUM({
       ...(opts as CusumOptions),
       target: opts.target === null ? undefined : (opts.target as number),

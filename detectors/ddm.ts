@@ -15,6 +15,7 @@ import {
   snapshotError,
   snapshotNumber,
   type DriftDetector,
+  snapshotOptions,
 } from './drift-detector';
 import { DriftwatchError } from './errors';
 
@@ -170,8 +171,7 @@ export class DDM implements DriftDetector<DDMSnapshot> {
    */
   static fromJSON(json: unknown): DDM {
     const rec = readSnapshotHeader(json, NAME, 1);
-    if (typeof rec.options !== 'object' || rec.options === null) throw snapshotError(NAME, 'field options must be an object');
-    const d = new DDM(rec.options as DDMOptions);
+    const d = new DDM(snapshotOptions(rec, NAME) as DDMOptions);
     const n = snapshotNumber(rec, NAME, 'n');
     if (!Number.isInteger(n) || n < 0) throw snapshotError(NAME, 'n must be a non-negative integer');
     d._n = n;

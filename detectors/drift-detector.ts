@@ -179,6 +179,23 @@ export function readSnapshotHeader(json: unknown, detector: string, version: num
 }
 
 /**
+ * The `options` object of a snapshot (every detector stores its constructor options there and
+ * restores by constructing anew from them, which re-validates them).
+ *
+ * @example
+ * ```ts
+ * console.log(snapshotOptions({ options: { warmStart: 30 } }, 'DDM').warmStart); // 30
+ * ```
+ */
+export function snapshotOptions(rec: Record<string, unknown>, detector: string): Record<string, unknown> {
+  const options = rec.options;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw snapshotError(detector, 'field options must be an object');
+  }
+  return options as Record<string, unknown>;
+}
+
+/**
  * Reads a numeric field from a snapshot. Non-finite values are allowed only when `allowInfinite`
  * (some detectors legitimately start a minimum at +∞); NaN is always refused.
  *

@@ -12,6 +12,7 @@ import {
   snapshotError,
   snapshotNumber,
   type DriftDetector,
+  snapshotOptions,
 } from './drift-detector';
 import { DriftwatchError } from './errors';
 
@@ -190,8 +191,7 @@ export class EDDM implements DriftDetector<EDDMSnapshot> {
    */
   static fromJSON(json: unknown): EDDM {
     const rec = readSnapshotHeader(json, NAME, 1);
-    if (typeof rec.options !== 'object' || rec.options === null) throw snapshotError(NAME, 'field options must be an object');
-    const d = new EDDM(rec.options as EDDMOptions);
+    const d = new EDDM(snapshotOptions(rec, NAME) as EDDMOptions);
     const ints = ['n', 'lastError', 'nErrors'] as const;
     const [n, lastError, nErrors] = ints.map((f) => {
       const v = snapshotNumber(rec, NAME, f);

@@ -12,6 +12,7 @@ import {
   snapshotError,
   snapshotNumber,
   type DriftDetector,
+  snapshotOptions,
 } from './drift-detector';
 
 /** Options of {@link HDDM_A}; names and defaults are River's (camelCased). */
@@ -211,8 +212,7 @@ export class HDDM_A implements DriftDetector<HDDMASnapshot> {
    */
   static fromJSON(json: unknown): HDDM_A {
     const rec = readSnapshotHeader(json, NAME, 1);
-    if (typeof rec.options !== 'object' || rec.options === null) throw snapshotError(NAME, 'field options must be an object');
-    const d = new HDDM_A(rec.options as HDDMAOptions);
+    const d = new HDDM_A(snapshotOptions(rec, NAME) as HDDMAOptions);
     const count = (f: string): number => {
       const v = snapshotNumber(rec, NAME, f);
       if (!Number.isInteger(v) || v < 0) throw snapshotError(NAME, `${f} must be a non-negative integer`);

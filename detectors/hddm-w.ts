@@ -19,6 +19,7 @@ import {
   snapshotError,
   snapshotNumber,
   type DriftDetector,
+  snapshotOptions,
 } from './drift-detector';
 
 /** Options of {@link HDDM_W}; names and defaults are River's (camelCased). */
@@ -254,8 +255,7 @@ export class HDDM_W implements DriftDetector<HDDMWSnapshot> {
    */
   static fromJSON(json: unknown): HDDM_W {
     const rec = readSnapshotHeader(json, NAME, 1);
-    if (typeof rec.options !== 'object' || rec.options === null) throw snapshotError(NAME, 'field options must be an object');
-    const d = new HDDM_W(rec.options as HDDMWOptions);
+    const d = new HDDM_W(snapshotOptions(rec, NAME) as HDDMWOptions);
     SAMPLE_NAMES.forEach((field, i) => {
       const s = rec[field];
       if (typeof s !== 'object' || s === null) throw snapshotError(NAME, `field ${field} must be an object`);

@@ -16,6 +16,7 @@ import {
   snapshotError,
   snapshotNumber,
   type DriftDetector,
+  snapshotOptions,
 } from './drift-detector';
 import { DriftwatchError } from './errors';
 import { ksTest } from './ks-test';
@@ -238,9 +239,7 @@ export class KSWIN implements DriftDetector<KswinSnapshot> {
    */
   static fromJSON(json: unknown): KSWIN {
     const rec = readSnapshotHeader(json, NAME, 1);
-    const o = rec.options;
-    if (typeof o !== 'object' || o === null) throw snapshotError(NAME, 'options must be an object');
-    const opts = o as Record<string, unknown>;
+    const opts = snapshotOptions(rec, NAME);
     const d = new KSWIN({
       ...(opts as KswinOptions),
       seed: opts.seed === null ? undefined : (opts.seed as number),

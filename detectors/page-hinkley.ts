@@ -13,6 +13,7 @@ import {
   snapshotBoolean,
   snapshotNumber,
   type DriftDetector,
+  snapshotOptions,
 } from './drift-detector';
 import { DriftwatchError } from './errors';
 
@@ -176,11 +177,7 @@ export class PageHinkley implements DriftDetector<PageHinkleySnapshot> {
    */
   static fromJSON(json: unknown): PageHinkley {
     const rec = readSnapshotHeader(json, NAME, 1);
-    const optRec = rec.options;
-    if (typeof optRec !== 'object' || optRec === null) {
-      throw new DriftwatchError('DRIFTWATCH_INVALID_SNAPSHOT', `${NAME}.fromJSON: options must be an object`);
-    }
-    const d = new PageHinkley(optRec as PageHinkleyOptions);
+    const d = new PageHinkley(snapshotOptions(rec, NAME) as PageHinkleyOptions);
     d.n = snapshotNumber(rec, NAME, 'n');
     d.mean = snapshotNumber(rec, NAME, 'mean');
     d.sumIncrease = snapshotNumber(rec, NAME, 'sumIncrease');
