@@ -28,6 +28,13 @@ export function defaultShardCount(): number {
   return Math.max(1, availableParallelism() - 1);
 }
 
+const tlsFiles = z.strictObject({
+  ca: z.string().optional().describe('CA certificate(s) to trust: PEM text, or the path of a PEM file (read at start).'),
+  cert: z.string().optional().describe('Client certificate (mutual TLS): PEM text, or the path of a PEM file.'),
+  key: z.string().optional().describe('Client private key, unencrypted (secret; redacted): PEM text, or the path of a PEM file.'),
+  rejectUnauthorized: z.boolean().optional().describe('Verify the server certificate (TLS default: true).'),
+});
+
 const kafkaSchema = z.strictObject({
   brokers: z
     .array(z.string().regex(BROKER, 'host:port'))
@@ -47,7 +54,11 @@ const kafkaSchema = z.strictObject({
       feedback: topic('inference.feedback', 'Optional user feedback (redo, switch_to_typing, labels), co-partitioned.'),
       alerts: topic('drift.alerts', 'Where drift alerts are produced (DESIGN §2.2), key = model_id.'),
       dlq: topic('driftwatch.dlq', 'Dead-letter topic for records that fail decoding or validation.'),
-      checkpoints: topic('driftwatch.checkpoints', 'Compacted topic holding per-partition state checkpoints.'),
+      checkpoints: topic('driftwatch.checkpoints', 'Compacted topic holding per-partition state checkpoints (created with as many partitions as the inputs).'),
+      retrainOutbox: topic(
+        'driftwatch.retrain-outbox',
+        'Retraining triggers written in the alert transaction and relayed to BullMQ afterwards (the outbox), key = incident id.',
+      ),
     })
     .prefault({})
     .describe('Topic names; the roles are fixed, the names are yours.'),
@@ -68,12 +79,7 @@ const kafkaSchema = z.strictObject({
   ssl: z
     .union([
       z.boolean(),
-      z.strictObject({
-        ca: z.string().optional().describe('CA certificate(s) to trust: PEM text, or the path of a PEM file (read at start).'),
-        cert: z.string().optional().describe('Client certificate (mutual TLS): PEM text, or the path of a PEM file.'),
-        key: z.string().optional().describe('Client private key, unencrypted (secret; redacted): PEM text, or the path of a PEM file.'),
-        rejectUnauthorized: z.boolean().optional().describe('Verify the broker certificate (TLS default: true).'),
-      }),
+      tlsFiles,
     ])
     .optional()
     .describe('TLS to the brokers: `true` for TLS with the system CAs, or an object; absent = PLAINTEXT.'),
@@ -85,7 +91,11 @@ const kafkaSchema = z.strictObject({
     })
     .optional()
     .describe('SASL authentication; absent = none.'),
+  commitIntervalMs: int(10, 600_000)
+    .default(1000)
+    .describe('A partition whose batches produced no alerts commits its offsets (in a transaction) at most this often; batches with alerts commit at once.'),
 });
+
 
 export const configSchema = z
   .strictObject({
@@ -99,6 +109,11 @@ export const configSchema = z
           .describe(
             'Redis for the BullMQ retraining queue, `redis://[user:password@]host:port[/db]` (password redacted); absent = retraining triggers off. The plain REDIS_URL variable is the test harness\'s, never this option.',
           ),
+        password: z.string().min(1).optional().describe('Redis AUTH password when it is not in the URL (secret; redacted).'),
+        tls: z
+          .union([z.boolean(), tlsFiles])
+          .optional()
+          .describe('TLS to Redis: `true` for TLS with the system CAs, or an object; a rediss:// URL implies `true`.'),
       })
       .prefault({})
       .describe('Redis connection.'),
@@ -112,6 +127,26 @@ export const configSchema = z
     maxInFlightBatchesPerShard: int(1, 1024)
       .default(4)
       .describe('Fetch rounds (one hand-over per partition index of the shard) a shard may have queued before its partitions are paused (bounded memory under backpressure).'),
+    checkpoint: z
+      .strictObject({
+        intervalMs: int(100, 3_600_000)
+          .default(10_000)
+          .describe('Wall-clock time between two state checkpoints of a partition (written in the transaction of its alerts); also written when a partition is revoked and at shutdown.'),
+      })
+      .prefault({})
+      .describe('State checkpoints to the compacted checkpoint topic (restart and rebalance resume from them).'),
+    limits: z
+      .strictObject({
+        maxMessageBytes: int(1).default(1024 * 1024).describe('Raw message value size in bytes; larger records go to the DLQ.'),
+        maxStringLength: int(1).default(64 * 1024).describe('Length of any string read from a record (UTF-16 units), except image data.'),
+        maxFeatures: int(1).default(256).describe('Keys in `input.features` (and fields in `segment`).'),
+        maxArrayLength: int(1).default(4096).describe('Elements of any array read from a record (e.g. a list `prediction`).'),
+        maxDepth: int(1).default(16).describe('Nesting depth of the values read; the record itself is depth 1.'),
+        maxImageBytes: int(1).default(8 * 1024 * 1024).describe('Decoded size of `input.image.data` in bytes.'),
+        maxImagePixels: int(1).default(4 * 1024 * 1024).describe('Pixels (width × height) of an image decoded for brightness (guard against decompression bombs).'),
+      })
+      .prefault({})
+      .describe('Input limits: a record over one is rejected to the DLQ with DRIFTWATCH_LIMIT_EXCEEDED (metric driftwatch_limit_hits_total).'),
     windows: z
       .strictObject({
         size: int(1).default(1000).describe('A window closes every `size` input events of a (model, version).'),
@@ -191,6 +226,9 @@ export const configSchema = z
         maxValuesPerField: int(1)
           .default(20)
           .describe('Distinct values per field per model before further values fold into `__other__`.'),
+        maxValuesPerModel: int(1)
+          .default(100)
+          .describe('Distinct slice values per model over all fields before further values fold into `__other__`.'),
       })
       .prefault({})
       .describe('Slices (audits by segment).'),

@@ -17,7 +17,7 @@ export interface DriftwatchConfig {
     brokers: string[];
     clientId: string;
     groupId: string;
-    topics: { inputs: string; outputs: string; feedback: string; alerts: string; dlq: string; checkpoints: string };
+    topics: { inputs: string; outputs: string; feedback: string; alerts: string; dlq: string; checkpoints: string; retrainOutbox: string };
     /** Wire format of the input topics; `auto` sniffs JSON vs Confluent framing vs plain Avro. */
     format: MessageFormat;
     /** Confluent schema id → .avsc file (relative to the config file, or absolute). */
@@ -28,10 +28,31 @@ export interface DriftwatchConfig {
     /** TLS / SASL options (issue: security); absent = PLAINTEXT. */
     ssl?: { ca?: string; cert?: string; key?: string; rejectUnauthorized?: boolean } | boolean;
     sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+    /** Offsets of partitions without outputs are committed (in a transaction) at most this often. */
+    commitIntervalMs: number;
   };
   redis: {
     /** redis://… ; absent = retraining triggers off. */
     url?: string;
+    /** Password (AUTH), when not in the URL; secret. */
+    password?: string;
+    /** TLS to Redis (also implied by a rediss:// URL). */
+    tls?: { ca?: string; cert?: string; key?: string; rejectUnauthorized?: boolean } | boolean;
+  };
+  /** State checkpoints (issue 5): per partition, to the compacted checkpoint topic, in the alert transaction. */
+  checkpoint: {
+    /** Wall-clock time between two checkpoints of a partition; also written on revocation and shutdown. */
+    intervalMs: number;
+  };
+  /** Input limits (issue 5 §4): a record over one is rejected with DRIFTWATCH_LIMIT_EXCEEDED; hits are counted. */
+  limits: {
+    maxMessageBytes: number;
+    maxStringLength: number;
+    maxFeatures: number;
+    maxArrayLength: number;
+    maxDepth: number;
+    maxImageBytes: number;
+    maxImagePixels: number;
   };
   /** Number of shard worker threads; default cores − 1, at least 1. */
   shards: number;
@@ -72,6 +93,8 @@ export interface DriftwatchConfig {
     dimensions?: string[];
     /** Distinct values per field per model before further values fold into `__other__`. */
     maxValuesPerField: number;
+    /** Distinct slice values per model over all fields before further values fold into `__other__`. */
+    maxValuesPerModel: number;
   };
   redo: { windowMs: number };
   join: { ttlMs: number; maxPending: number };

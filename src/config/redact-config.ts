@@ -4,7 +4,7 @@ import type { DriftwatchConfig } from './config-types';
 export const REDACTED = '[redacted]';
 
 /** Options whose whole value is a secret. */
-export const SECRET_PATHS: readonly string[] = ['kafka.sasl.password', 'kafka.ssl.key', 'ops.token'];
+export const SECRET_PATHS: readonly string[] = ['kafka.sasl.password', 'kafka.ssl.key', 'redis.password', 'redis.tls.key', 'ops.token'];
 
 /** URL options that may carry credentials (`user:password@`, `?password=`/`?token=`). */
 export const URL_SECRET_PATHS: readonly string[] = ['redis.url', 'retrain.webhook'];

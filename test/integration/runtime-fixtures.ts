@@ -17,6 +17,7 @@ export interface TestTopics {
   alerts: string;
   dlq: string;
   checkpoints: string;
+  retrainOutbox: string;
 }
 
 export function uniqueTopics(prefix: string): TestTopics {
@@ -28,6 +29,7 @@ export function uniqueTopics(prefix: string): TestTopics {
     alerts: `${base}.alerts`,
     dlq: `${base}.dlq`,
     checkpoints: `${base}.checkpoints`,
+    retrainOutbox: `${base}.retrain-outbox`,
   };
 }
 

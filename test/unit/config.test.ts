@@ -42,6 +42,7 @@ describe('defaults', () => {
       alerts: 'drift.alerts',
       dlq: 'driftwatch.dlq',
       checkpoints: 'driftwatch.checkpoints',
+      retrainOutbox: 'driftwatch.retrain-outbox',
     });
     expect(c.kafka.format).toBe('auto');
     expect(c.kafka.fetchMaxWaitMs).toBe(100);
