@@ -51,7 +51,10 @@ describe('defaults', () => {
     expect(c.windows).toEqual({ size: 1000, minSamples: 100, allowedLatenessMs: 2000 });
     expect(c.reference).toEqual({ mode: 'first-n', size: 5000 });
     expect(c.detection).toEqual({ alpha: 0.01, minKsStatistic: 0.07, minRateChange: 0.02, minJensenShannon: 0.05, persistence: 2 });
-    expect(c.slices).toEqual({ maxValuesPerField: 20 });
+    expect(c.slices).toEqual({ maxValuesPerField: 20, maxValuesPerModel: 100 });
+    expect(c.checkpoint).toEqual({ intervalMs: 10000 });
+    expect(c.kafka.commitIntervalMs).toBe(1000);
+    expect(c.limits.maxMessageBytes).toBe(1024 * 1024);
     expect(c.redo).toEqual({ windowMs: 30000 });
     expect(c.join).toEqual({ ttlMs: 60000, maxPending: 100000 });
     expect(c.alerts).toEqual({ resolveAfterCleanWindows: 3, cooldownWindows: 3 });
