@@ -23,5 +23,16 @@ module.exports = {
       // Every integration test talks to the same broker and Redis: npm test runs them --runInBand.
       setupFilesAfterEnv: ['<rootDir>/test/harness/integration-timeout.ts'],
     },
+    {
+      // Issue 5's fault tests: services killed, brokers and Redis stopped. Same harness as the
+      // integration project (tests that stop a broker or Redis start their own); run serially.
+      displayName: 'faults',
+      testMatch: ['<rootDir>/test/faults/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/harness/global-setup.ts',
+      globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
+      transform: { '^.+\\.ts$': tsJest },
+      testEnvironment: 'node',
+      setupFilesAfterEnv: ['<rootDir>/test/harness/integration-timeout.ts'],
+    },
   ],
 };
