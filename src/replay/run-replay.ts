@@ -22,6 +22,17 @@ export interface ReplaySinks {
   dlq?: (d: DlqEntry) => void;
 }
 
+export interface ReplayOptions {
+  /**
+   * End of input (default true): release every event still buffered behind the watermark, as the
+   * CLI's replay of a file does. `false` gives exactly the alerts a live service that consumed these
+   * records (and never ends) has produced: the stream has not ended, so nothing is force-released.
+   */
+  finish?: boolean;
+  /** Wall clock for `emitted_at` only (default Date.now). */
+  now?: () => number;
+}
+
 export interface ReplaySummary extends PipelineCounters {
   lines: number;
   alerts: number;
@@ -48,6 +59,7 @@ async function feed(
   makePipeline: () => PartitionPipeline,
   onOutput: (o: PipelineOutput) => void,
   onDlq: (d: DlqEntry) => void,
+  finish = true,
 ): Promise<{ lines: number; pipelines: Map<number, PartitionPipeline> }> {
   const parser = new ReplayLineParser(config);
   const pipelines = new Map<number, PartitionPipeline>();
@@ -85,21 +97,24 @@ async function feed(
   for (const p of order) {
     const buf = buffers.get(p);
     if (buf !== undefined && buf.length > 0) onOutput(pipelineOf(p).push(buf));
-    onOutput(pipelineOf(p).finish());
+    if (finish) onOutput(pipelineOf(p).finish());
   }
   return { lines, pipelines };
 }
 
 /**
  * Replays an events file (or lines) through the pipeline; alerts and DLQ entries go to the sinks
- * in the order the pipeline emits them.
+ * in the order the pipeline emits them. The last argument may also be the `now` function alone
+ * (the older signature).
  */
 export async function replayEvents(
   config: Readonly<DriftwatchConfig>,
   source: LineSource,
   sinks: ReplaySinks = {},
-  now: () => number = Date.now,
+  options: ReplayOptions | (() => number) = {},
 ): Promise<ReplaySummary> {
+  const opts: ReplayOptions = typeof options === 'function' ? { now: options } : options;
+  const now = opts.now ?? Date.now;
   const decode = createRecordDecoder(config);
   const s: ReplaySummary = { lines: 0, alerts: 0, firing: 0, resolved: 0, partitions: 0, consumed: 0, rejected: 0, late: 0, orphans: 0 };
   const onDlq = (d: DlqEntry): void => sinks.dlq?.(d);
@@ -124,6 +139,7 @@ export async function replayEvents(
       s.rejected++;
       onDlq(d);
     },
+    opts.finish ?? true,
   );
   s.lines = lines;
   s.partitions = pipelines.size;
