@@ -45,6 +45,22 @@ export interface PipelineCounters {
   rejected: number;
   late: number;
   orphans: number;
+  /**
+   * Limit hits of this call by limit name (docs/events.md "Limits"): the `limits.*` names for records
+   * rejected with DRIFTWATCH_LIMIT_EXCEEDED, `maxValuesPerField`/`maxValuesPerModel` for slice values
+   * folded into `__other__`, `joinMaxPending` for join entries evicted because the table was full.
+   * Only names that were hit appear.
+   */
+  limitHits: Record<string, number>;
+}
+
+/** Adds `from` into `into` (running totals of per-call counters: replay summaries, shard results). */
+export function accumulateCounters(into: PipelineCounters, from: Readonly<PipelineCounters>): void {
+  into.consumed += from.consumed;
+  into.rejected += from.rejected;
+  into.late += from.late;
+  into.orphans += from.orphans;
+  for (const limit in from.limitHits) into.limitHits[limit] = (into.limitHits[limit] ?? 0) + (from.limitHits[limit] ?? 0);
 }
 
 export interface PipelineOutput {
@@ -87,7 +103,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 function emptyOutput(): PipelineOutput {
-  return { alerts: [], dlq: [], retrain: [], counters: { consumed: 0, rejected: 0, late: 0, orphans: 0 } };
+  return { alerts: [], dlq: [], retrain: [], counters: { consumed: 0, rejected: 0, late: 0, orphans: 0, limitHits: {} } };
 }
 
 export class PartitionPipeline {
@@ -113,6 +129,11 @@ export class PartitionPipeline {
   private readonly keyTexts: string[] = [];
   private keyNext = 0;
   private readonly finaliseRequest = (r: OpenRequest<ModelVersionState>): void => this.finalise(r);
+  /** Counts one hit of a limit in the output of the call in progress. */
+  private readonly limitHit = (limit: string): void => {
+    const hits = this.out.counters.limitHits;
+    hits[limit] = (hits[limit] ?? 0) + 1;
+  };
 
   constructor(
     readonly config: Readonly<DriftwatchConfig>,
@@ -123,7 +144,7 @@ export class PartitionPipeline {
     this.merger = new StreamMerger(config.windows.allowedLatenessMs, config.join.ttlMs);
     // Requests stay open until both the join TTL and the redo window have passed: a derived redo
     // can only be credited to a request that is still open.
-    this.join = new RequestJoin(Math.max(config.join.ttlMs, config.redo.windowMs), config.join.maxPending);
+    this.join = new RequestJoin(Math.max(config.join.ttlMs, config.redo.windowMs), config.join.maxPending, () => this.limitHit('joinMaxPending'));
     this.redo = new RedoTracker(config.redo.windowMs, config.join.maxPending);
     this.metrics = metricCatalog(config.features);
     this.alertManager = new AlertManager(
@@ -164,6 +185,7 @@ export class PartitionPipeline {
       const key = this.keyText(r.key);
       if (!res.ok) {
         c.rejected++;
+        if (res.limit !== undefined) this.limitHit(res.limit);
         out.dlq.push({
           topic: r.topic,
           partition: r.partition,
@@ -225,7 +247,8 @@ export class PartitionPipeline {
   private modelVersion(modelId: string, version: string): ModelVersionState {
     let m = this.models.get(modelId);
     if (m === undefined) {
-      m = { slices: new SliceRegistry(this.config.slices.dimensions, this.config.slices.maxValuesPerField), versions: new Map() };
+      const slices = new SliceRegistry(this.config.slices.dimensions, this.config.slices.maxValuesPerField, this.config.slices.maxValuesPerModel, this.limitHit);
+      m = { slices, versions: new Map() };
       this.models.set(modelId, m);
     }
     let mv = m.versions.get(version);

@@ -6,6 +6,8 @@
  *   table is full (`join.maxPending`: the oldest is finalised early);
  * - early arrivals: outputs/feedback whose input has not arrived yet (clock skew between
  *   producers); they are joined when the input comes within the TTL, else dropped as orphans.
+ * Each entry evicted because a table is full (not by its TTL) is reported to `onLimitHit` (the
+ * pipeline counts it as limit `joinMaxPending` in `PipelineCounters.limitHits`).
  */
 export interface OpenRequest<M> {
   readonly requestId: string;
@@ -27,6 +29,8 @@ interface EarlyArrival<E> {
   readonly items: E[];
 }
 
+const NO_HITS = (): void => {};
+
 export class RequestJoin<M, E> {
   private readonly open = new Map<string, OpenRequest<M>>();
   private readonly early = new Map<string, EarlyArrival<E>>();
@@ -47,6 +51,7 @@ export class RequestJoin<M, E> {
   constructor(
     readonly ttlMs: number,
     private readonly maxPending: number,
+    private readonly onLimitHit: () => void = NO_HITS,
   ) {}
 
   get openCount(): number {
@@ -78,6 +83,7 @@ export class RequestJoin<M, E> {
       this.open.delete(oldest.requestId);
       finalise(oldest);
       this.openHead = -Infinity;
+      this.onLimitHit();
     }
     if (this.open.size === 0) this.openHead = req.expiresAt;
     this.open.set(req.requestId, req);
@@ -102,6 +108,7 @@ export class RequestJoin<M, E> {
       this.early.delete(key);
       evicted += oldest.items.length;
       this.earlyHead = -Infinity;
+      this.onLimitHit();
     }
     if (this.early.size === 0) this.earlyHead = ts + this.ttlMs;
     const entry = { expiresAt: ts + this.ttlMs, items: [item] };

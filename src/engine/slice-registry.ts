@@ -1,9 +1,13 @@
 /**
  * Slices of one model: the whole model (id 0, slice `{}`) plus one slice per value of each segment
  * field used as a dimension (`slices.dimensions`, or every field of `segment` when absent).
- * Distinct values per field per model are capped at `slices.maxValuesPerField`; further values fold
- * into one `__other__` slice of that field, so a high-cardinality field (a user id sent by mistake)
- * cannot grow memory. Ids are assigned in first-seen order, which the merge makes deterministic.
+ * Distinct values per field per model are capped at `slices.maxValuesPerField`, and distinct slice
+ * values per model over all fields (`__other__` slices included) at `slices.maxValuesPerModel`; a
+ * value beyond either cap folds into the `__other__` slice of its field, so a high-cardinality field
+ * (a user id sent by mistake) cannot grow memory: a model has at most maxValuesPerModel + (number of
+ * fields) slices besides the whole model. Every fold is reported to `onLimitHit` with the cap's name
+ * (the pipeline counts it in `PipelineCounters.limitHits`). Ids are assigned in first-seen order,
+ * which the merge makes deterministic.
  */
 import { OTHER_CATEGORY } from '../../detectors/frequency-table';
 
@@ -20,6 +24,11 @@ export interface Slice {
 /** Fields per model used as dimensions when `slices.dimensions` is absent (bounds memory too). */
 export const MAX_SLICE_FIELDS = 16;
 
+/** The caps of this file, as `PipelineCounters.limitHits` and `driftwatch_limit_hits_total` name them. */
+export type SliceLimit = 'maxValuesPerField' | 'maxValuesPerModel';
+
+const NO_HITS = (): void => {};
+
 export const WHOLE_MODEL: Slice = Object.freeze({ id: 0, key: '', value: Object.freeze({}), field: '' });
 
 export class SliceRegistry {
@@ -29,6 +38,8 @@ export class SliceRegistry {
   constructor(
     private readonly dimensions: readonly string[] | undefined,
     private readonly maxValuesPerField: number,
+    private readonly maxValuesPerModel = Infinity,
+    private readonly onLimitHit: (limit: SliceLimit) => void = NO_HITS,
   ) {}
 
   /** Slice ids of an input's segment: [0, one id per dimension present]. */
@@ -58,8 +69,17 @@ export class SliceRegistry {
     }
     const id = values.get(value);
     if (id !== undefined) return id;
-    // Values beyond the cap (and the literal "__other__") share the field's overflow slice.
-    const folded = values.size >= this.maxValuesPerField ? OTHER_CATEGORY : value;
+    // Values beyond a cap (and the literal "__other__") share the field's overflow slice. The model cap
+    // counts every slice but the whole model, so it needs no state besides `slices` (snapshots).
+    let folded = value;
+    if (value !== OTHER_CATEGORY) {
+      const limit: SliceLimit | null =
+        values.size >= this.maxValuesPerField ? 'maxValuesPerField' : this.slices.length - 1 >= this.maxValuesPerModel ? 'maxValuesPerModel' : null;
+      if (limit !== null) {
+        folded = OTHER_CATEGORY;
+        this.onLimitHit(limit);
+      }
+    }
     const existing = values.get(folded);
     if (existing !== undefined) return existing;
     const slice: Slice = { id: this.slices.length, key: `${field}=${folded}`, value: Object.freeze({ [field]: folded }), field };

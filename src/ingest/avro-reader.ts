@@ -1,6 +1,6 @@
 import { types as avroTypes, type Type } from 'avro-js/lib/schemas';
 import type { InputLimits } from './input-limits';
-import { reject } from './decode-reject';
+import { limitExceeded, reject } from './decode-reject';
 
 /**
  * A bounded Avro binary reader driven by schemas that avro-js has parsed.
@@ -197,8 +197,8 @@ export class AvroReader {
         const out: unknown[] = [];
         const items = node.child!;
         const cap = this.limits.maxArrayLength;
-        for (let n = this.blockCount(); n !== 0; n = this.blockCount()) {
-          if (out.length + n > cap) reject('DRIFTWATCH_LIMIT_EXCEEDED', `Avro array has more than maxArrayLength (${cap}) elements`);
+        for (let n = this.blockCount('maxArrayLength'); n !== 0; n = this.blockCount('maxArrayLength')) {
+          if (out.length + n > cap) limitExceeded('maxArrayLength', `Avro array has more than maxArrayLength (${cap}) elements`);
           for (let i = 0; i < n; i++) out.push(this.value(items, depth + 1));
         }
         return out;
@@ -209,9 +209,9 @@ export class AvroReader {
         const values = node.child!;
         const cap = this.limits.maxFeatures;
         let count = 0;
-        for (let n = this.blockCount(); n !== 0; n = this.blockCount()) {
+        for (let n = this.blockCount('maxFeatures'); n !== 0; n = this.blockCount('maxFeatures')) {
           count += n;
-          if (count > cap) reject('DRIFTWATCH_LIMIT_EXCEEDED', `Avro map has more than maxFeatures (${cap}) entries`);
+          if (count > cap) limitExceeded('maxFeatures', `Avro map has more than maxFeatures (${cap}) entries`);
           for (let i = 0; i < n; i++) {
             const key = this.string();
             out[key] = this.value(values, depth + 1);
@@ -269,18 +269,19 @@ export class AvroReader {
     return len;
   }
 
-  /** An array/map block count; a negative count is followed by the block's byte size (skipped). */
-  private blockCount(): number {
+  /**
+   * An array/map block count; a negative count is followed by the block's byte size (skipped).
+   * `cap` is the collection's limit (maxArrayLength for arrays, maxFeatures for maps).
+   */
+  private blockCount(cap: 'maxArrayLength' | 'maxFeatures'): number {
     let n = this.long();
     if (n < 0) {
       n = -n;
       this.long();
     }
-    // Elements may take zero bytes (null items), so the bytes left cannot bound the loop: the caps
-    // do. The collection checks its own cap; this only rejects a count no collection may have.
-    if (n > this.limits.maxArrayLength && n > this.limits.maxFeatures) {
-      reject('DRIFTWATCH_LIMIT_EXCEEDED', `Avro block of ${n} elements exceeds maxArrayLength/maxFeatures`);
-    }
+    // Elements may take zero bytes (null items), so the bytes left cannot bound the loop: the cap
+    // does, checked here before any element is read (the collection also checks its running total).
+    if (n > this.limits[cap]) limitExceeded(cap, `Avro block of ${n} elements exceeds ${cap} (${this.limits[cap]})`);
     return n;
   }
 
@@ -288,7 +289,7 @@ export class AvroReader {
     const len = this.length();
     // A UTF-16 unit needs at least one byte, at most three: bytes > 3 × max units is surely too long.
     if (len > 3 * this.limits.maxStringLength) {
-      reject('DRIFTWATCH_LIMIT_EXCEEDED', `Avro string longer than maxStringLength (${this.limits.maxStringLength})`);
+      limitExceeded('maxStringLength', `Avro string longer than maxStringLength (${this.limits.maxStringLength})`);
     }
     const buf = this.buf;
     const start = this.pos;
@@ -318,5 +319,5 @@ export class AvroReader {
 }
 
 function tooDeep(limits: Readonly<InputLimits>): never {
-  return reject('DRIFTWATCH_LIMIT_EXCEEDED', `Avro value nests deeper than maxDepth (${limits.maxDepth})`);
+  return limitExceeded('maxDepth', `Avro value nests deeper than maxDepth (${limits.maxDepth})`);
 }

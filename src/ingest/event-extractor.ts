@@ -9,7 +9,7 @@ import type {
   OutputEvent,
 } from '../pipeline/events';
 import { MAX_EVENT_TS, MIN_EVENT_TS, type InputLimits } from './input-limits';
-import { reject } from './decode-reject';
+import { limitExceeded, reject } from './decode-reject';
 import { imageBrightness, imageBytesFromData } from './image-brightness';
 
 /**
@@ -157,7 +157,7 @@ function readSegment(v: unknown, limits: Readonly<InputLimits>): Record<string, 
   const out = Object.create(null) as Record<string, string>;
   let n = 0;
   for (const key in src) {
-    if (++n > limits.maxFeatures) reject('DRIFTWATCH_LIMIT_EXCEEDED', `segment has more than maxFeatures (${limits.maxFeatures}) fields`);
+    if (++n > limits.maxFeatures) limitExceeded('maxFeatures', `segment has more than maxFeatures (${limits.maxFeatures}) fields`);
     if (key.length > limits.maxStringLength) tooLong('segment key', limits);
     const s = src[key];
     if (typeof s !== 'string') invalid(`segment.${shortKey(key)}`, 'a string', s);
@@ -175,7 +175,7 @@ function readFeatures(v: unknown, limits: Readonly<InputLimits>): Record<string,
   let n = 0;
   for (const key in src) {
     if (++n > limits.maxFeatures) {
-      reject('DRIFTWATCH_LIMIT_EXCEEDED', `input.features has more than maxFeatures (${limits.maxFeatures}) keys`);
+      limitExceeded('maxFeatures', `input.features has more than maxFeatures (${limits.maxFeatures}) keys`);
     }
     if (key.length > limits.maxStringLength) tooLong('input.features key', limits);
     const f = src[key];
@@ -240,10 +240,10 @@ function checkNested(v: unknown, path: string, depth: number, limits: Readonly<I
     if (!Number.isFinite(v)) notFinite(path, v);
     return;
   }
-  if (depth > limits.maxDepth) reject('DRIFTWATCH_LIMIT_EXCEEDED', `${path} nests deeper than maxDepth (${limits.maxDepth})`);
+  if (depth > limits.maxDepth) limitExceeded('maxDepth', `${path} nests deeper than maxDepth (${limits.maxDepth})`);
   if (Array.isArray(v)) {
     if (v.length > limits.maxArrayLength) {
-      reject('DRIFTWATCH_LIMIT_EXCEEDED', `${path} has more than maxArrayLength (${limits.maxArrayLength}) elements`);
+      limitExceeded('maxArrayLength', `${path} has more than maxArrayLength (${limits.maxArrayLength}) elements`);
     }
     for (let i = 0; i < v.length; i++) checkNested(v[i], path, depth + 1, limits);
     return;
@@ -253,7 +253,7 @@ function checkNested(v: unknown, path: string, depth: number, limits: Readonly<I
     const o = v as Wire;
     for (const key in o) {
       if (++n > limits.maxArrayLength) {
-        reject('DRIFTWATCH_LIMIT_EXCEEDED', `${path} has more than maxArrayLength (${limits.maxArrayLength}) keys`);
+        limitExceeded('maxArrayLength', `${path} has more than maxArrayLength (${limits.maxArrayLength}) keys`);
       }
       checkNested(o[key], path, depth + 1, limits);
     }
@@ -295,7 +295,7 @@ function notFinite(field: string, got: unknown): never {
 }
 
 function tooLong(field: string, limits: Readonly<InputLimits>): never {
-  return reject('DRIFTWATCH_LIMIT_EXCEEDED', `${field} is longer than maxStringLength (${limits.maxStringLength})`);
+  return limitExceeded('maxStringLength', `${field} is longer than maxStringLength (${limits.maxStringLength})`);
 }
 
 function describe(v: unknown): string {

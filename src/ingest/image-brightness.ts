@@ -2,7 +2,7 @@ import { inflateSync } from 'node:zlib';
 import * as jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import type { InputLimits } from './input-limits';
-import { reject } from './decode-reject';
+import { limitExceeded, reject } from './decode-reject';
 
 /**
  * Brightness of an image = mean luminance in [0, 1] (DESIGN §2.1, issue 4 §4).
@@ -41,7 +41,7 @@ export function imageBytesFromData(data: string | Uint8Array, limits: Readonly<I
     }
     // 4 base64 characters carry 3 bytes: reject before allocating anything large.
     if (Math.floor((text.length * 3) / 4) > limits.maxImageBytes + 3) {
-      reject('DRIFTWATCH_LIMIT_EXCEEDED', `input.image.data exceeds maxImageBytes (${limits.maxImageBytes})`);
+      limitExceeded('maxImageBytes', `input.image.data exceeds maxImageBytes (${limits.maxImageBytes})`);
     }
     if (!BASE64_TEXT.test(text)) reject('DRIFTWATCH_INVALID_IMAGE', 'input.image.data is not base64');
     bytes = Buffer.from(text, 'base64');
@@ -49,7 +49,7 @@ export function imageBytesFromData(data: string | Uint8Array, limits: Readonly<I
     bytes = data;
   }
   if (bytes.length > limits.maxImageBytes) {
-    reject('DRIFTWATCH_LIMIT_EXCEEDED', `input.image.data exceeds maxImageBytes (${limits.maxImageBytes})`);
+    limitExceeded('maxImageBytes', `input.image.data exceeds maxImageBytes (${limits.maxImageBytes})`);
   }
   imageKind(bytes);
   return bytes;
@@ -82,7 +82,7 @@ function pngBrightness(bytes: Uint8Array, limits: Readonly<InputLimits>): number
   const height = view.getUint32(20);
   if (width === 0 || height === 0) reject('DRIFTWATCH_INVALID_IMAGE', 'input.image.data: PNG of zero size');
   if (width * height > limits.maxImagePixels) {
-    reject('DRIFTWATCH_LIMIT_EXCEEDED', `input.image.data: ${width}x${height} PNG exceeds maxImagePixels (${limits.maxImagePixels})`);
+    limitExceeded('maxImagePixels', `input.image.data: ${width}x${height} PNG exceeds maxImagePixels (${limits.maxImagePixels})`);
   }
   if (bytes[28] === 1) checkInterlacedInflateSize(bytes, view, width, height);
   let png: { width: number; height: number; data: Buffer };
@@ -120,7 +120,7 @@ function checkInterlacedInflateSize(bytes: Uint8Array, view: DataView, width: nu
     inflateSync(Buffer.concat(parts), { maxOutputLength: bound });
   } catch (e) {
     if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-      reject('DRIFTWATCH_LIMIT_EXCEEDED', `input.image.data: interlaced PNG inflates beyond its ${width}x${height} size (maxImagePixels guard)`);
+      limitExceeded('maxImagePixels', `input.image.data: interlaced PNG inflates beyond its ${width}x${height} size (maxImagePixels guard)`);
     }
     reject('DRIFTWATCH_INVALID_IMAGE', `input.image.data: PNG does not decode (${(e as Error).message})`);
   }
@@ -141,7 +141,7 @@ function jpegBrightness(bytes: Uint8Array, limits: Readonly<InputLimits>): numbe
   } catch (e) {
     const message = (e as Error).message ?? String(e);
     if (/limit exceeded/.test(message)) {
-      return reject('DRIFTWATCH_LIMIT_EXCEEDED', `input.image.data: JPEG exceeds maxImagePixels (${limits.maxImagePixels}): ${message}`);
+      return limitExceeded('maxImagePixels', `input.image.data: JPEG exceeds maxImagePixels (${limits.maxImagePixels}): ${message}`);
     }
     return reject('DRIFTWATCH_INVALID_IMAGE', `input.image.data: JPEG does not decode (${message})`);
   }

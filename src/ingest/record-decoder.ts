@@ -6,7 +6,7 @@ import { AvroReader } from './avro-reader';
 import { loadSchemaIdTable, roleSchema, type LoadedSchema } from './avro-schemas';
 import { DecodeReject } from './decode-reject';
 import { extractEvent } from './event-extractor';
-import { resolveInputLimits, type InputLimits } from './input-limits';
+import { resolveInputLimits, type InputLimitName, type InputLimits } from './input-limits';
 
 /**
  * Raw record → validated event (DESIGN §2.1, docs/events.md). A decoder never throws for bad input:
@@ -23,12 +23,15 @@ import { resolveInputLimits, type InputLimits } from './input-limits';
  *
  * The JSON path is one strict UTF-8 decode, one JSON.parse and one validation pass.
  */
-export type DecodeResult = { ok: true; event: InferenceEvent } | { ok: false; code: string; message: string };
+export type DecodeResult =
+  | { ok: true; event: InferenceEvent }
+  /** `limit`: set exactly when code is `DRIFTWATCH_LIMIT_EXCEEDED`, the name of the limit that was hit. */
+  | { ok: false; code: string; message: string; limit?: InputLimitName };
 
 export type RecordDecoder = (record: SourceRecord) => DecodeResult;
 
 export interface RecordDecoderOptions {
-  /** Overrides of the input limits (src/ingest/input-limits.ts); defaults otherwise. */
+  /** Overrides of `config.limits` (src/ingest/input-limits.ts); the schema's defaults for anything absent. */
   limits?: Partial<InputLimits>;
 }
 
@@ -38,11 +41,13 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 const FORMATS: ReadonlySet<string> = new Set<MessageFormat>(['auto', 'json', 'avro', 'confluent-avro']);
 
 /**
- * Builds a decoder for `config.kafka.format`. Schemas are loaded and compiled here, once; a missing or
- * invalid schema file throws `DRIFTWATCH_INVALID_SCHEMA` now rather than rejecting every record later.
+ * Builds a decoder for `config.kafka.format` with the input limits of `config.limits` (overridable by
+ * `options.limits`). Schemas are loaded and compiled here, once; a missing or invalid schema file throws
+ * `DRIFTWATCH_INVALID_SCHEMA` now rather than rejecting every record later.
  */
 export function createRecordDecoder(config: Readonly<DriftwatchConfig>, options: RecordDecoderOptions = {}): RecordDecoder {
-  const limits = resolveInputLimits(options.limits);
+  // `config.limits` may be absent in a hand-built config (tests): the schema's defaults then.
+  const limits = resolveInputLimits((config as Partial<DriftwatchConfig>).limits, options.limits);
   const format = config.kafka.format;
   if (!FORMATS.has(format)) {
     throw new DriftwatchError('DRIFTWATCH_INVALID_PARAMETER', `kafka.format must be auto, json, avro or confluent-avro, got ${String(format)}`);
@@ -82,7 +87,7 @@ export function createRecordDecoder(config: Readonly<DriftwatchConfig>, options:
       const value = record.value;
       if (value.length === 0) return fail('DRIFTWATCH_EMPTY_MESSAGE', 'the message value is empty');
       if (value.length > limits.maxMessageBytes) {
-        return fail('DRIFTWATCH_LIMIT_EXCEEDED', `message of ${value.length} bytes exceeds maxMessageBytes (${limits.maxMessageBytes})`);
+        return { ok: false, code: 'DRIFTWATCH_LIMIT_EXCEEDED', message: `message of ${value.length} bytes exceeds maxMessageBytes (${limits.maxMessageBytes})`, limit: 'maxMessageBytes' };
       }
       let wire: unknown;
       switch (format) {
@@ -102,7 +107,7 @@ export function createRecordDecoder(config: Readonly<DriftwatchConfig>, options:
       }
       return { ok: true, event: extractEvent(record.role, wire, limits) };
     } catch (e) {
-      if (e instanceof DecodeReject) return { ok: false, code: e.code, message: e.message };
+      if (e instanceof DecodeReject) return e.limit === undefined ? { ok: false, code: e.code, message: e.message } : { ok: false, code: e.code, message: e.message, limit: e.limit };
       // A bug, not bad input; still never allowed to stop the stream.
       return fail('DRIFTWATCH_DECODE_FAILED', `unexpected decoder failure: ${e instanceof Error ? e.message : String(e)}`);
     }

@@ -83,6 +83,18 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  /**
+   * Limits hit, by limit name (docs/events.md "Limits"): `limits.*` names (the record went to the DLQ
+   * with DRIFTWATCH_LIMIT_EXCEEDED), `maxValuesPerField`/`maxValuesPerModel` (a slice value folded into
+   * `__other__`), `joinMaxPending` (a join entry evicted early). A fixed, small set of label values.
+   */
+  readonly limitHits = new Counter({
+    name: 'driftwatch_limit_hits_total',
+    help: 'Limits hit, by limit name (records over an input limit, slice values folded into __other__, join entries evicted).',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
+
   /** Fetch rounds handed to a shard and not yet answered (bounded by maxInFlightBatchesPerShard). */
   readonly inflightBatches = new Gauge({
     name: 'driftwatch_inflight_batches',
@@ -95,10 +107,20 @@ export class ServiceMetrics {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
-  /** Adds a pipeline's late and orphan counts (PipelineOutput.counters); consumed and rejected are counted per role / per code. */
-  addPipelineCounters(counters: { late: number; orphans: number }): void {
+  /**
+   * Adds a pipeline's late, orphan and limit-hit counts (PipelineOutput.counters, deltas); consumed
+   * and rejected are counted per role / per code by the caller.
+   */
+  addPipelineCounters(counters: { late: number; orphans: number; limitHits?: Readonly<Record<string, number>> }): void {
     if (counters.late > 0) this.eventsLate.inc(counters.late);
     if (counters.orphans > 0) this.joinOrphans.inc(counters.orphans);
+    const hits = counters.limitHits;
+    if (hits !== undefined) {
+      for (const limit in hits) {
+        const n = hits[limit] ?? 0;
+        if (n > 0) this.limitHits.inc({ limit }, n);
+      }
+    }
   }
 
   /** The Prometheus text exposition of every metric. */

@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import type { DlqEntry, DriftAlert } from '../alerts/alert-types';
 import type { DriftwatchConfig } from '../config/config-types';
 import type { BaselineProfile, ProfileSeries } from '../engine/baseline-profile';
-import { PartitionPipeline, type PipelineCounters, type PipelineOutput } from '../engine/partition-pipeline';
+import { accumulateCounters, PartitionPipeline, type PipelineCounters, type PipelineOutput } from '../engine/partition-pipeline';
 import { createRecordDecoder } from '../ingest/record-decoder';
 import type { SourceRecord } from '../pipeline/records';
 import { ReplayLineParser } from './replay-lines';
@@ -116,17 +116,14 @@ export async function replayEvents(
   const opts: ReplayOptions = typeof options === 'function' ? { now: options } : options;
   const now = opts.now ?? Date.now;
   const decode = createRecordDecoder(config);
-  const s: ReplaySummary = { lines: 0, alerts: 0, firing: 0, resolved: 0, partitions: 0, consumed: 0, rejected: 0, late: 0, orphans: 0 };
+  const s: ReplaySummary = { lines: 0, alerts: 0, firing: 0, resolved: 0, partitions: 0, consumed: 0, rejected: 0, late: 0, orphans: 0, limitHits: {} };
   const onDlq = (d: DlqEntry): void => sinks.dlq?.(d);
   const { lines, pipelines } = await feed(
     config,
     source,
     () => new PartitionPipeline(config, decode, { now }),
     (o) => {
-      s.consumed += o.counters.consumed;
-      s.rejected += o.counters.rejected;
-      s.late += o.counters.late;
-      s.orphans += o.counters.orphans;
+      accumulateCounters(s, o.counters);
       for (const d of o.dlq) onDlq(d);
       for (const a of o.alerts) {
         s.alerts++;
@@ -156,16 +153,13 @@ export async function buildBaseline(
   sinks: Pick<ReplaySinks, 'dlq'> = {},
 ): Promise<{ profile: BaselineProfile; summary: ReplaySummary }> {
   const decode = createRecordDecoder(config);
-  const s: ReplaySummary = { lines: 0, alerts: 0, firing: 0, resolved: 0, partitions: 0, consumed: 0, rejected: 0, late: 0, orphans: 0 };
+  const s: ReplaySummary = { lines: 0, alerts: 0, firing: 0, resolved: 0, partitions: 0, consumed: 0, rejected: 0, late: 0, orphans: 0, limitHits: {} };
   const { lines, pipelines } = await feed(
     config,
     source,
     () => new PartitionPipeline(config, decode, { profileOnly: true }),
     (o) => {
-      s.consumed += o.counters.consumed;
-      s.rejected += o.counters.rejected;
-      s.late += o.counters.late;
-      s.orphans += o.counters.orphans;
+      accumulateCounters(s, o.counters);
       for (const d of o.dlq) sinks.dlq?.(d);
     },
     (d) => {

@@ -45,7 +45,7 @@ export function runSim(options: SpeechTrafficOptions, n: number | ((sim: SpeechT
   const pipeline = new PartitionPipeline(config, createRecordDecoder(config), { now: () => 0 });
   const alerts: DriftAlert[] = [];
   const requestsAtAlert: number[] = [];
-  const totals = { consumed: 0, rejected: 0, late: 0, orphans: 0 };
+  const totals: PipelineOutput['counters'] = { consumed: 0, rejected: 0, late: 0, orphans: 0, limitHits: {} };
   const add = (o: PipelineOutput): void => {
     for (const a of o.alerts) {
       alerts.push(a);

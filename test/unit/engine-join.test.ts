@@ -42,7 +42,7 @@ function pipeline(config: Readonly<DriftwatchConfig> = engineConfig()): {
   finish: () => void;
 } {
   const p = new PartitionPipeline(config, createRecordDecoder(config));
-  const totals: PipelineCounters = { consumed: 0, rejected: 0, late: 0, orphans: 0 };
+  const totals: PipelineCounters = { consumed: 0, rejected: 0, late: 0, orphans: 0, limitHits: {} };
   const add = (c: PipelineCounters): void => {
     totals.consumed += c.consumed;
     totals.rejected += c.rejected;
@@ -59,7 +59,7 @@ describe('engine: DLQ, lateness, join', () => {
     const good = r.input('a', T0);
     const bad = r.make('inputs', '{"request_id": "b", truncated');
     const out = p.push([good, bad]);
-    expect(out.counters).toEqual({ consumed: 2, rejected: 1, late: 0, orphans: 0 });
+    expect(out.counters).toEqual({ consumed: 2, rejected: 1, late: 0, orphans: 0, limitHits: {} });
     expect(out.dlq).toEqual([
       {
         topic: 'inference.inputs',
