@@ -17,6 +17,7 @@ import type { DriftwatchConfig } from '../src/config/config-types';
 import { loadConfig } from '../src/config/load-config';
 import { createLogger } from '../src/logging';
 import { redisConnectionOptions } from '../src/retrain/redis-connection-options';
+import { redisConnectionError, redisErrorFields } from '../src/retrain/redis-errors';
 import { callRetrainWebhook, redactUrl, runRetrainCommand } from '../src/retrain/retrain-actions';
 import type { RetrainJobData } from '../src/retrain/retrain-job';
 import type { RetrainLogger } from '../src/retrain/retrain-queue';
@@ -44,8 +45,7 @@ export interface RetrainWorkerHandle {
 
 /** Starts a worker on the configured queue. Needs `redis.url` and `retrain.command` or `retrain.webhook`. */
 export function startRetrainWorker(config: Readonly<DriftwatchConfig>, options: RetrainWorkerOptions = {}): RetrainWorkerHandle {
-  const url = config.redis.url;
-  if (url === undefined) {
+  if (config.redis.url === undefined) {
     throw new DriftwatchError('DRIFTWATCH_RETRAIN_REDIS_MISSING', 'the retrain worker needs redis.url (or DRIFTWATCH_REDIS_URL)');
   }
   const { command, webhook } = config.retrain;
@@ -70,7 +70,7 @@ export function startRetrainWorker(config: Readonly<DriftwatchConfig>, options: 
   };
 
   const worker = new Worker<RetrainJobData, string>(config.retrain.queue, processJob, {
-    connection: redisConnectionOptions(url, 'worker'),
+    connection: redisConnectionOptions(config.redis, 'worker'),
     concurrency: options.concurrency ?? 1,
     autorun: true,
   });
@@ -82,7 +82,20 @@ export function startRetrainWorker(config: Readonly<DriftwatchConfig>, options: 
       made >= attempts ? 'retrain job failed for good' : 'retrain job failed: BullMQ will retry it',
     );
   });
-  worker.on('error', (error) => logger.warn({ err: { message: error.message } }, 'retrain worker: Redis connection error'));
+  // ioredis reports every failed reconnect: log the first error of an outage only, coded and
+  // without the ioredis error object (a failed AUTH carries the password in its command args).
+  let connectionFailing = false;
+  worker.on('error', (error) => {
+    if (connectionFailing) return;
+    connectionFailing = true;
+    logger.warn({ ...redisErrorFields(redisConnectionError(error, 'retrain worker')), queue: config.retrain.queue }, 'retrain worker: Redis connection failed; retrying in the background');
+  });
+  const restored = (): void => {
+    if (connectionFailing) logger.info({ queue: config.retrain.queue }, 'retrain worker: Redis connection restored');
+    connectionFailing = false;
+  };
+  // The worker emits 'ready' once; its (non-blocking) connection tells every reconnect.
+  worker.getBackend().client.then((client) => client.on('ready', restored), () => undefined);
   logger.info({ queue: config.retrain.queue, command: command !== undefined, webhook: webhook === undefined ? undefined : redactUrl(webhook) }, 'retrain worker started');
 
   let closing: Promise<void> | undefined;

@@ -139,11 +139,11 @@ function resolvePaths(config: DriftwatchConfig, provenance: Provenance, fileDir:
   const profile = config.reference.profilePath;
   if (profile !== undefined && !isAbsolute(profile)) config.reference.profilePath = resolve(base('reference.profilePath'), profile);
   // TLS material is PEM text (contains -----BEGIN) or a file path, like every other path here.
-  const ssl = config.kafka.ssl;
-  if (typeof ssl === 'object') {
+  for (const [section, tls] of [['kafka.ssl', config.kafka.ssl], ['redis.tls', config.redis.tls]] as const) {
+    if (typeof tls !== 'object') continue;
     for (const key of ['ca', 'cert', 'key'] as const) {
-      const value = ssl[key];
-      if (value !== undefined && !value.includes('-----BEGIN') && !isAbsolute(value)) ssl[key] = resolve(base(`kafka.ssl.${key}`), value);
+      const value = tls[key];
+      if (value !== undefined && !value.includes('-----BEGIN') && !isAbsolute(value)) tls[key] = resolve(base(`${section}.${key}`), value);
     }
   }
 }

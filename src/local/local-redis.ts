@@ -1,11 +1,22 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { DriftwatchError } from '../../detectors/errors';
 import { killOnExit, tailOfFile, terminate } from './child-process-log';
 import { freeLoopbackPort } from './free-port';
+
+/** TLS of a {@link LocalRedis}: PEM files made by the caller (tests generate a CA with openssl). */
+export interface LocalRedisTls {
+  /** Server certificate (for IP 127.0.0.1) and its key. */
+  certFile: string;
+  keyFile: string;
+  /** CA that verifies client certificates (Redis requires the option even without client auth). */
+  caFile: string;
+  /** Require a client certificate signed by `caFile` (mutual TLS). Default false. */
+  authClients?: boolean;
+}
 
 /** Options of {@link LocalRedis}. */
 export interface LocalRedisOptions {
@@ -13,10 +24,20 @@ export interface LocalRedisOptions {
   binary?: string;
   /** How long start() waits for PING to answer. Default 20,000 ms. */
   startTimeoutMs?: number;
-  /** Extra `redis-server` arguments, e.g. `['--requirepass', 'secret']`. */
+  /** Extra `redis-server` arguments. */
   args?: string[];
   /** Run the server in its own process group (terminal Ctrl-C reaches only the owner). Default false. */
   detached?: boolean;
+  /** `requirepass`: every client must AUTH with this password. */
+  password?: string;
+  /** Serve TLS only (`--tls-port`, plain port closed); the URL becomes `rediss://`. */
+  tls?: LocalRedisTls;
+  /**
+   * Append-only file on (fsync every second, flushed on a clean stop), so `stop({ keepPort: true })`
+   * + `start()` comes back with the data, like a production Redis restarted. Default false: a
+   * throwaway server.
+   */
+  persistence?: boolean;
 }
 
 /** True when a `redis-server` binary can be run here (the demo turns retraining off otherwise). */
@@ -26,9 +47,10 @@ export function redisServerAvailable(binary = 'redis-server'): boolean {
 }
 
 /**
- * A throwaway `redis-server` on a free 127.0.0.1 port with persistence off, for tests and the
- * demo. `stop({ keepPort: true })` + `start()` restarts it on the same port, which the
- * Redis-outage tests use.
+ * A throwaway `redis-server` on a free 127.0.0.1 port, for tests and the demo; persistence off
+ * unless asked for, optionally with a password and/or TLS. `stop({ keepPort: true })` + `start()`
+ * restarts it on the same port (and, with persistence, with the same data), which the Redis-outage
+ * tests use.
  */
 export class LocalRedis {
   private readonly options: LocalRedisOptions;
@@ -41,10 +63,10 @@ export class LocalRedis {
     this.options = options;
   }
 
-  /** `redis://127.0.0.1:<port>` of the running server. */
+  /** `redis://127.0.0.1:<port>` (`rediss://` with TLS) of the running server; never holds the password. */
   get url(): string {
     if (this.port === 0) throw new DriftwatchError('DRIFTWATCH_REDIS_NOT_STARTED', 'the local Redis server has not been started');
-    return `redis://127.0.0.1:${this.port}`;
+    return `${this.options.tls === undefined ? 'redis' : 'rediss'}://127.0.0.1:${this.port}`;
   }
 
   /** Starts the server; resolves once PING answers. Returns the start-to-ready time in ms. */
@@ -56,17 +78,28 @@ export class LocalRedis {
     }
     if (this.port === 0) this.port = await freeLoopbackPort();
     const logFile = join(this.dir, 'redis.log');
+    const { tls, password } = this.options;
+    const listen = tls === undefined
+      ? ['--port', String(this.port)]
+      : ['--port', '0', '--tls-port', String(this.port), '--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile,
+        '--tls-ca-cert-file', tls.caFile, '--tls-auth-clients', tls.authClients === true ? 'yes' : 'no'];
+    const persistence = this.options.persistence === true
+      ? ['--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec']
+      : ['--save', '', '--appendonly', 'no'];
+    // The password goes through stdin as a config line, not argv: argv is visible to every user in `ps`.
     this.child = spawn(binary, [
-      '--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
+      '-', ...listen, '--bind', '127.0.0.1', ...persistence,
       '--dir', this.dir, '--logfile', logFile, '--daemonize', 'no', ...(this.options.args ?? []),
-    ], { stdio: 'ignore', detached: this.options.detached ?? false });
+    ], { stdio: ['pipe', 'ignore', 'ignore'], detached: this.options.detached ?? false });
+    this.child.stdin?.on('error', () => undefined);
+    this.child.stdin?.end(password === undefined ? '' : `requirepass "${password.replace(/["\\]/g, '\\$&')}"\n`);
     this.forgetExitHook = killOnExit(this.child);
     const timeoutMs = this.options.startTimeoutMs ?? 20_000;
     for (;;) {
       if (this.child.exitCode !== null) {
         throw new DriftwatchError('DRIFTWATCH_REDIS_START_FAILED', `redis-server exited during start-up:\n${tailOfFile(logFile)}`);
       }
-      if (await pingOnce(this.port, this.options.args)) return Date.now() - started;
+      if (await pingOnce(this.clientOptions())) return Date.now() - started;
       if (Date.now() - started > timeoutMs) {
         await this.stop();
         throw new DriftwatchError('DRIFTWATCH_REDIS_START_FAILED', `redis-server did not answer within ${timeoutMs} ms:\n${tailOfFile(logFile)}`);
@@ -75,7 +108,7 @@ export class LocalRedis {
     }
   }
 
-  /** Stops the server; with `keepPort` a later start() reuses the same port (same URL). */
+  /** Stops the server; with `keepPort` a later start() reuses the same port (same URL) and data folder. */
   async stop(options: { keepPort?: boolean } = {}): Promise<void> {
     if (this.child !== undefined) {
       await terminate(this.child, 5_000);
@@ -87,12 +120,23 @@ export class LocalRedis {
       rmSync(this.dir, { recursive: true, force: true });
     }
   }
+
+  /** ioredis options of a client that passes this server's password and TLS (its own checks). */
+  private clientOptions(): RedisOptions {
+    const { tls, password } = this.options;
+    const options: RedisOptions = { host: '127.0.0.1', port: this.port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null };
+    if (password !== undefined) options.password = password;
+    if (tls !== undefined) {
+      options.tls = { ca: [readFileSync(tls.caFile, 'utf8')] };
+      // With client authentication on, the server's own certificate is presented as the client's.
+      if (tls.authClients === true) Object.assign(options.tls, { cert: readFileSync(tls.certFile, 'utf8'), key: readFileSync(tls.keyFile, 'utf8') });
+    }
+    return options;
+  }
 }
 
-async function pingOnce(port: number, args: string[] | undefined): Promise<boolean> {
-  const passwordIndex = args?.indexOf('--requirepass') ?? -1;
-  const password = passwordIndex >= 0 ? args?.[passwordIndex + 1] : undefined;
-  const client = new Redis({ host: '127.0.0.1', port, password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+async function pingOnce(options: RedisOptions): Promise<boolean> {
+  const client = new Redis(options);
   client.on('error', () => undefined);
   try {
     await client.connect();
