@@ -19,7 +19,9 @@ import { resolveInputLimits, type InputLimitName, type InputLimits } from './inp
  * - `confluent-avro`: magic byte 0, 4-byte big-endian schema id, Avro body written with the schema
  *   the id maps to (schemas/schema-ids.json overlaid with `kafka.schemaIds`);
  * - `auto`, per record: first byte 0 → Confluent; first byte that is not JSON whitespace (or a UTF-8
- *   BOM) is `{` → JSON; anything else → plain Avro.
+ *   BOM) is `{` → JSON; anything else → plain Avro (if that fails and the value is JSON text that is
+ *   not an object, `DRIFTWATCH_NOT_AN_OBJECT`; other text keeps the Avro code with a message saying it
+ *   is neither JSON nor Avro).
  *
  * The JSON path is one strict UTF-8 decode, one JSON.parse and one validation pass.
  */
@@ -82,6 +84,32 @@ export function createRecordDecoder(config: Readonly<DriftwatchConfig>, options:
     return reader.read(schema.node, value, 5);
   }
 
+  /**
+   * `auto` took the value for plain Avro (it does not start with `{` or byte 0). When that fails, the
+   * producer more likely sent JSON that is not an object (`[...]`, `"..."`, `42`, `null`) or plain
+   * text: say so, with the specific code, instead of an Avro error. Only on the failure path.
+   */
+  function readPlainAvroOrExplain(role: TopicRole, value: Uint8Array): unknown {
+    try {
+      return reader.read(roleSchemas![role].node, value, 0);
+    } catch (e) {
+      if (!(e instanceof DecodeReject) || e.limit !== undefined) throw e;
+      let text: string | null = null;
+      try {
+        text = UTF8.decode(value);
+      } catch {
+        throw e; // binary: an Avro error is the best description
+      }
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        throw new DecodeReject(e.code, `neither JSON (a JSON record starts with '{') nor plain Avro (${e.message})`);
+      }
+      throw new DecodeReject('DRIFTWATCH_NOT_AN_OBJECT', `a ${role} record must be a JSON object, got ${json === null ? 'null' : Array.isArray(json) ? 'an array' : typeof json}`);
+    }
+  }
+
   return (record: SourceRecord): DecodeResult => {
     try {
       const value = record.value;
@@ -102,7 +130,7 @@ export function createRecordDecoder(config: Readonly<DriftwatchConfig>, options:
           break;
         default: {
           const kind = sniff(value);
-          wire = kind === 0 ? decodeJson(value) : kind === 1 ? decodeConfluent(value) : reader.read(roleSchemas![record.role].node, value, 0);
+          wire = kind === 0 ? decodeJson(value) : kind === 1 ? decodeConfluent(value) : readPlainAvroOrExplain(record.role, value);
         }
       }
       return { ok: true, event: extractEvent(record.role, wire, limits) };

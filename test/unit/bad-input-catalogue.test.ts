@@ -1,0 +1,158 @@
+/**
+ * Issue 5 §4, one row per class of bad input (test/unit/bad-input-cases.ts): pushed through
+ * PartitionPipeline.push between two valid records, each goes to the DLQ with its specific code, its
+ * source coordinates (topic, partition, offset), its raw value and key; a limit is counted under its
+ * name in `counters.limitHits`; the valid records around it are consumed normally. Then the limits
+ * that do not reject (slice values per field and per model, the join table) count their hits, and
+ * keys such as `__proto__` never reach a prototype.
+ */
+import type { DriftwatchConfig, MessageFormat } from '../../src/config/config-types';
+import type { DeepPartial } from '../../src/config/load-config';
+import { accumulateCounters, PartitionPipeline, type PipelineCounters, type PipelineOutput } from '../../src/engine/partition-pipeline';
+import { createRecordDecoder } from '../../src/ingest/record-decoder';
+import type { SourceRecord, TopicRole } from '../../src/pipeline/records';
+import { BAD_CASES, CATALOGUE_OVERRIDES, DLQ_CODES, type BadCase } from './bad-input-cases';
+import { engineConfig } from './engine-fixture';
+
+const TOPIC: Record<TopicRole, string> = { inputs: 'inference.inputs', outputs: 'inference.outputs', feedback: 'inference.feedback' };
+const T0 = 1_763_800_000_000;
+const enc = new TextEncoder();
+
+function configFor(format: MessageFormat, more: DeepPartial<DriftwatchConfig> = {}): Readonly<DriftwatchConfig> {
+  return engineConfig({ ...CATALOGUE_OVERRIDES, ...more, kafka: { format } });
+}
+
+const VALID: Record<TopicRole, (i: number) => Record<string, unknown>> = {
+  inputs: (i) => ({ request_id: `ok-${i}`, model_id: 'asr-en', model_version: '2026.11.1', ts: T0 + i, segment: { device: 'ios' }, input: { length: 4, features: { snr_db: 21 } } }),
+  outputs: (i) => ({ request_id: `ok-${i}`, model_id: 'asr-en', model_version: '2026.11.1', ts: T0 + i, prediction: 'call mom', confidence: 0.8 }),
+  feedback: (i) => ({ request_id: `ok-${i}`, model_id: 'asr-en', ts: T0 + i, action: 'accept' }),
+};
+
+function source(role: TopicRole, offset: number, value: Uint8Array, key: string | null = 'asr-en', partition = 3): SourceRecord {
+  return { role, topic: TOPIC[role], partition, offset, key: key === null ? null : enc.encode(key), value };
+}
+
+function emptyCounters(): PipelineCounters {
+  return { consumed: 0, rejected: 0, late: 0, orphans: 0, limitHits: {} };
+}
+
+const decoders = new Map<MessageFormat, ReturnType<typeof createRecordDecoder>>();
+function pipelineFor(format: MessageFormat): PartitionPipeline {
+  const config = configFor(format);
+  let decode = decoders.get(format);
+  if (decode === undefined) {
+    decode = createRecordDecoder(config);
+    decoders.set(format, decode);
+  }
+  return new PartitionPipeline(config, decode, { now: () => 0 });
+}
+
+describe('bad input catalogue: every class goes to the DLQ with its code and coordinates', () => {
+  it('covers every DLQ code of bad input and every input limit', () => {
+    expect(new Set(BAD_CASES.map((c) => c.code))).toEqual(DLQ_CODES);
+    expect(new Set(BAD_CASES.filter((c) => c.limit !== undefined).map((c) => c.limit))).toEqual(
+      new Set(['maxMessageBytes', 'maxStringLength', 'maxFeatures', 'maxArrayLength', 'maxDepth', 'maxImageBytes', 'maxImagePixels']),
+    );
+    // A limit name exactly when the code is DRIFTWATCH_LIMIT_EXCEEDED.
+    for (const c of BAD_CASES) expect(c.limit !== undefined).toBe(c.code === 'DRIFTWATCH_LIMIT_EXCEEDED');
+  });
+
+  const rows = BAD_CASES.map((c) => [c.name, c] as [string, BadCase]);
+  it.each(rows)('%s', (_name, c) => {
+    for (const n of [1, 4242, 999_999]) {
+      const p = pipelineFor(c.format ?? 'auto');
+      const value = c.value(n);
+      const offset = 40 + (n % 7);
+      const records = [
+        source(c.role, offset - 1, enc.encode(JSON.stringify(VALID[c.role](n)))),
+        source(c.role, offset, value, n % 2 === 0 ? null : 'asr-en'),
+        source(c.role, offset + 1, enc.encode(JSON.stringify(VALID[c.role](n + 1)))),
+      ];
+      const out = p.push(records);
+      expect(out.dlq).toHaveLength(1);
+      const d = out.dlq[0]!;
+      expect({ code: d.error_code, topic: d.topic, partition: d.partition, offset: d.offset }).toEqual({ code: c.code, topic: TOPIC[c.role], partition: 3, offset });
+      expect(d.value_b64).toBe(Buffer.from(value).toString('base64'));
+      expect(d.key).toBe(n % 2 === 0 ? null : 'asr-en');
+      expect(d.error_message.length).toBeGreaterThan(0);
+      expect(out.counters.consumed).toBe(3);
+      expect(out.counters.rejected).toBe(1);
+      expect(out.counters.limitHits).toEqual(c.limit === undefined ? {} : { [c.limit]: 1 });
+      if (c.limit !== undefined) expect(d.error_message).toContain(c.limit);
+    }
+  });
+});
+
+describe('limits that fold or evict instead of rejecting: counted by name', () => {
+  function run(config: Readonly<DriftwatchConfig>, records: SourceRecord[]): { counters: PipelineCounters; outputs: PipelineOutput[]; pipeline: PartitionPipeline } {
+    const pipeline = new PartitionPipeline(config, createRecordDecoder(config), { now: () => 0 });
+    const counters = emptyCounters();
+    const outputs = [pipeline.push(records), pipeline.finish()];
+    for (const o of outputs) accumulateCounters(counters, o.counters);
+    return { counters, outputs, pipeline };
+  }
+  const input = (i: number, segment: Record<string, string>, requestId = `r${i}`): SourceRecord =>
+    source('inputs', i, enc.encode(JSON.stringify({ request_id: requestId, model_id: 'asr-en', model_version: '1', ts: T0 + i, segment, input: { length: 3 } })));
+
+  it('slices.maxValuesPerField: each value beyond the cap folds into __other__ and is counted', () => {
+    const config = configFor('auto', { slices: { maxValuesPerField: 3, dimensions: ['device'] } });
+    const records = Array.from({ length: 8 }, (_, i) => input(i, { device: `d${i % 6}` }));
+    // d0..d2 get slices; d3, d4, d5 fold (d0, d1 come back as known values).
+    expect(run(config, records).counters.limitHits).toEqual({ maxValuesPerField: 3 });
+  });
+
+  it('slices.maxValuesPerModel: values beyond the per-model cap fold into their field’s __other__', () => {
+    const config = configFor('auto', { slices: { maxValuesPerModel: 4, maxValuesPerField: 20 } });
+    const records = Array.from({ length: 5 }, (_, i) => input(i, { device: `d${i}`, region: `r${i}` }));
+    // Inputs 0 and 1 make 4 slices; inputs 2, 3, 4 fold both of their values.
+    expect(run(config, records).counters.limitHits).toEqual({ maxValuesPerModel: 6 });
+    const under = configFor('auto', { slices: { maxValuesPerModel: 10, maxValuesPerField: 20 } });
+    expect(run(under, records).counters.limitHits).toEqual({});
+  });
+
+  it('join.maxPending: open requests and early arrivals evicted because the table is full', () => {
+    const config = configFor('auto', { join: { maxPending: 5 } });
+    const inputs = Array.from({ length: 12 }, (_, i) => input(i, {}));
+    expect(run(config, inputs).counters.limitHits).toEqual({ joinMaxPending: 7 });
+    // Outputs whose input never comes wait as early arrivals: 8 in a table of 5.
+    const outputs = Array.from({ length: 8 }, (_, i) => source('outputs', i, enc.encode(JSON.stringify({ request_id: `o${i}`, model_id: 'asr-en', model_version: '1', ts: T0 + i }))));
+    const r = run(config, [...inputs.slice(0, 1), ...outputs]);
+    expect(r.counters.limitHits).toEqual({ joinMaxPending: 3 });
+    // The evicted ones are orphans at once (the other five wait for their TTL, past the end of input).
+    expect(r.counters.orphans).toBe(3);
+  });
+});
+
+describe('keys such as __proto__ never pollute', () => {
+  it('accepted as data, in every object built from input, and Object.prototype is unchanged', () => {
+    const protoNames = Object.getOwnPropertyNames(Object.prototype).sort();
+    const config = configFor('auto', {
+      windows: { size: 20, minSamples: 5 },
+      reference: { size: 20 },
+      features: [{ name: '__proto__', type: 'numeric' }, { name: 'constructor', type: 'categorical' }],
+    });
+    const pipeline = new PartitionPipeline(config, createRecordDecoder(config), { now: () => 0 });
+    const records: SourceRecord[] = [];
+    for (let i = 0; i < 120; i++) {
+      const wire = `{"request_id":"__proto__${i}","model_id":"__proto__","model_version":"constructor","ts":${T0 + i * 10},` +
+        `"__proto__":{"polluted":"top"},"constructor":{"prototype":{"polluted":"ctor"}},` +
+        `"segment":{"__proto__":"${i % 2 ? 'polluted' : 'prototype'}","constructor":"c"},` +
+        `"input":{"length":${i < 60 ? 3 : 30},"__proto__":{"polluted":1},"features":{"__proto__":${i},"constructor":"hasOwnProperty","prototype":{"x":1}}}}`;
+      // The `prototype` feature is an object, which features may not be: every other record drops it.
+      records.push(source('inputs', i, enc.encode(i % 2 ? wire.replace(',"prototype":{"x":1}', '') : wire), '__proto__'));
+      records.push(source('outputs', i, enc.encode(`{"request_id":"__proto__${i}","model_id":"__proto__","model_version":"constructor","ts":${T0 + i * 10 + 1},"prediction":{"__proto__":{"polluted":2}},"label":"x"}`), '__proto__'));
+    }
+    const outs = [pipeline.push(records), pipeline.finish()];
+    const dlq = outs.flatMap((o) => o.dlq);
+    // Only the records with an object-valued feature are rejected, with the field named.
+    expect(dlq.map((d) => d.error_code)).toEqual(Array.from({ length: 60 }, () => 'DRIFTWATCH_INVALID_FIELD'));
+    expect(dlq.every((d) => d.error_message.includes('input.features.prototype'))).toBe(true);
+    const alerts = outs.flatMap((o) => o.alerts);
+    for (const a of alerts) JSON.parse(JSON.stringify(a));
+    expect(pipeline.stats().series).toBeGreaterThan(0);
+    expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(protoNames);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted')).toBe(false);
+    expect(typeof ({} as { constructor: unknown }).constructor).toBe('function');
+  });
+});
