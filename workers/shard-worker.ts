@@ -3,30 +3,40 @@
  * shard number, for as long as the process runs (state lives here, so the pool is fixed, not elastic).
  * Receives batches as transferred ArrayBuffers (src/shards/batch-codec.ts), decodes them into
  * SourceRecords without copying, pushes them into the pipeline of their partition index and answers
- * with what came out. Messages are handled one at a time, in order (src/shards/shard-protocol.ts).
+ * with what came out, per partition. Messages are handled one at a time, in order
+ * (src/shards/shard-protocol.ts).
+ *
+ * Checkpoints: a partition's state is snapshotted (JSON, gzip'd here so the main thread only moves
+ * bytes) when the main thread asks, and restored from such a snapshot on assignment. After a restore
+ * the main thread re-reads the records between the checkpoint and the group's committed offsets:
+ * their outputs were committed already, so they are pushed with their outputs dropped ("suppressed").
+ * The pipeline is deterministic per record sequence and indifferent to push boundaries, so this
+ * rebuilds exactly the state an uninterrupted run had at the committed offsets.
  */
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { parentPort, workerData } from 'node:worker_threads';
-import { createRecordDecoder } from '../src/ingest/record-decoder';
+import { DriftwatchError } from '../detectors/errors';
 import { PartitionPipeline, type PipelineOutput } from '../src/engine/partition-pipeline';
+import { createRecordDecoder } from '../src/ingest/record-decoder';
 import type { SourceRecord, TopicRole } from '../src/pipeline/records';
-import { decodeBatch } from '../src/shards/batch-codec';
-import { emptyResult, type ShardRequest, type ShardResponse, type ShardResult, type ShardWorkerData } from '../src/shards/shard-protocol';
+import { decodeBatch, type DecodedBatch } from '../src/shards/batch-codec';
+import {
+  addCounters,
+  emptyCounters,
+  emptyResult,
+  type PartitionResult,
+  type RestoreRequest,
+  type ShardRequest,
+  type ShardResponse,
+  type ShardResult,
+  type ShardWorkerData,
+} from '../src/shards/shard-protocol';
 
 const data = workerData as ShardWorkerData;
 const port = parentPort;
 if (port === null) throw new Error('shard-worker.ts must run as a worker thread');
 
 const decode = createRecordDecoder(data.config);
-const pipelines = new Map<number, PartitionPipeline>();
-
-function pipelineOf(partition: number): PartitionPipeline {
-  let pipeline = pipelines.get(partition);
-  if (pipeline === undefined) {
-    pipeline = new PartitionPipeline(data.config, decode);
-    pipelines.set(partition, pipeline);
-  }
-  return pipeline;
-}
 
 /**
  * Start gate. The pipeline's watermark is the minimum over the streams that have delivered at least
@@ -38,6 +48,7 @@ function pipelineOf(partition: number): PartitionPipeline {
  * that starts on live traffic), the gate waits for every configured stream, but at most `maxWaitMs`
  * of wall-clock time (checked at each push), so a topic that stays silent delays the start only
  * that long. Bounded in memory as well: past GATE_MAX_RECORDS held records the gate opens anyway.
+ * A partition restored from a checkpoint has a running pipeline and needs no gate.
  */
 const GATE_MAX_RECORDS = 200_000;
 
@@ -50,12 +61,80 @@ interface StartGate {
   deadline: number | null;
 }
 
-const gates = new Map<number, StartGate>();
+interface PartitionSlot {
+  pipeline: PartitionPipeline | null;
+  gate: StartGate | null;
+  /** Source topic → next offset of the records taken into the pipeline. */
+  covered: Record<string, number>;
+  /** Source topic → records below this offset have committed outputs: pushed with outputs dropped. */
+  suppressBelow: Map<string, number>;
+}
+
+const slots = new Map<number, PartitionSlot>();
+
+function slotOf(partition: number): PartitionSlot {
+  let slot = slots.get(partition);
+  if (slot === undefined) {
+    slot = { pipeline: null, gate: null, covered: {}, suppressBelow: new Map() };
+    slots.set(partition, slot);
+  }
+  return slot;
+}
+
+/** The per-partition part of the answer being built. */
+function partOf(result: ShardResult, partition: number): PartitionResult {
+  let part = result.parts.find((p) => p.partition === partition);
+  if (part === undefined) {
+    part = { partition, alerts: [], dlq: [], retrain: [], counters: emptyCounters(), covered: {} };
+    result.parts.push(part);
+  }
+  return part;
+}
+
+function addOutput(part: PartitionResult, output: PipelineOutput): void {
+  part.alerts.push(...output.alerts);
+  part.dlq.push(...output.dlq);
+  part.retrain.push(...output.retrain);
+  addCounters(part.counters, output.counters);
+}
+
+/** Takes records into the partition's pipeline (creating it on first use) and records what it covers. */
+function pushInto(result: ShardResult, partition: number, records: SourceRecord[], suppressed: boolean): void {
+  const slot = slotOf(partition);
+  slot.pipeline ??= new PartitionPipeline(data.config, decode);
+  const output = slot.pipeline.push(records);
+  for (const r of records) if (r.offset + 1 > (slot.covered[r.topic] ?? 0)) slot.covered[r.topic] = r.offset + 1;
+  const part = partOf(result, partition);
+  if (!suppressed) addOutput(part, output);
+  part.covered = { ...slot.covered };
+}
+
+/**
+ * Pushes one fetch round of a partition: records whose outputs are already committed (after a
+ * restore) first, with their outputs dropped, then the rest; both keep each topic's order.
+ */
+function pushRound(result: ShardResult, partition: number, batches: DecodedBatch[]): void {
+  const slot = slotOf(partition);
+  let records = batches.length === 1 ? batches[0]!.records : batches.flatMap((b) => b.records);
+  if (slot.suppressBelow.size > 0) {
+    const replayed = records.filter((r) => r.offset < (slot.suppressBelow.get(r.topic) ?? -1));
+    if (replayed.length > 0) {
+      records = records.filter((r) => r.offset >= (slot.suppressBelow.get(r.topic) ?? -1));
+      pushInto(result, partition, replayed, true);
+    }
+    for (const [topic, below] of [...slot.suppressBelow]) if ((slot.covered[topic] ?? 0) >= below) slot.suppressBelow.delete(topic);
+  }
+  if (records.length === 0) {
+    partOf(result, partition).covered = { ...slot.covered };
+    return;
+  }
+  pushThroughGate(result, partition, batches.map((b) => b.role), records);
+}
 
 function pushThroughGate(result: ShardResult, partition: number, roles: Iterable<TopicRole>, records: SourceRecord[]): void {
-  const gate = gates.get(partition);
-  if (gate === undefined) {
-    addOutput(result, pipelineOf(partition).push(records));
+  const gate = slotOf(partition).gate;
+  if (gate === null) {
+    pushInto(result, partition, records, false);
     return;
   }
   gate.held.push(records);
@@ -64,32 +143,64 @@ function pushThroughGate(result: ShardResult, partition: number, roles: Iterable
   const now = Date.now();
   if (gate.deadline === null && gate.maxWaitMs !== undefined) gate.deadline = now + gate.maxWaitMs;
   if (gate.waiting.size === 0 || gate.count >= GATE_MAX_RECORDS || (gate.deadline !== null && now >= gate.deadline)) openGate(result, partition);
+  else partOf(result, partition).covered = { ...slotOf(partition).covered };
 }
 
 function openGate(result: ShardResult, partition: number): void {
-  const gate = gates.get(partition);
-  if (gate === undefined) return;
-  gates.delete(partition);
-  if (gate.count > 0) addOutput(result, pipelineOf(partition).push(gate.held.flat()));
+  const slot = slots.get(partition);
+  const gate = slot?.gate;
+  if (slot === undefined || gate === null || gate === undefined) return;
+  slot.gate = null;
+  if (gate.count > 0) pushInto(result, partition, gate.held.flat(), false);
 }
 
-function addOutput(result: ShardResult, output: PipelineOutput): void {
-  result.alerts.push(...output.alerts);
-  result.dlq.push(...output.dlq);
-  result.retrain.push(...output.retrain);
-  result.counters.consumed += output.counters.consumed;
-  result.counters.rejected += output.counters.rejected;
-  result.counters.late += output.counters.late;
-  result.counters.orphans += output.counters.orphans;
+/** gzip'd JSON of a partition's pipeline and the offsets it covers, as a transferable buffer. */
+function snapshotOf(slot: PartitionSlot & { pipeline: PartitionPipeline }): ArrayBuffer {
+  const bytes = gzipSync(JSON.stringify({ covered: slot.covered, pipeline: slot.pipeline.snapshot() }));
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
 
-function finishPartitions(result: ShardResult, partitions: Iterable<number>): void {
-  for (const p of [...partitions].sort((a, b) => a - b)) {
-    openGate(result, p);
-    const pipeline = pipelines.get(p);
-    if (pipeline === undefined) continue;
-    addOutput(result, pipeline.finish());
-    pipelines.delete(p);
+function checkpoint(result: ShardResult, partitions: Iterable<number>): void {
+  for (const partition of partitions) {
+    const slot = slots.get(partition);
+    // Nothing taken in yet (no pipeline, or every record still held by the start gate): nothing to save.
+    if (slot?.pipeline == null) continue;
+    const part = partOf(result, partition);
+    part.covered = { ...slot.covered };
+    part.checkpoint = snapshotOf(slot as PartitionSlot & { pipeline: PartitionPipeline });
+  }
+}
+
+function restore(result: ShardResult, request: RestoreRequest): void {
+  const { partition, snapshot, committed } = request;
+  slots.delete(partition);
+  const part = partOf(result, partition);
+  if (snapshot === null) {
+    part.restored = { ok: true, bytes: 0, ms: 0 };
+    return;
+  }
+  const started = performance.now();
+  try {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(gunzipSync(new Uint8Array(snapshot)).toString('utf8'));
+    } catch (e) {
+      throw new DriftwatchError('DRIFTWATCH_CHECKPOINT_INVALID', `checkpoint of partition ${partition} is not gzip'd JSON: ${(e as Error).message}`);
+    }
+    const { covered, pipeline } = parsed as { covered?: unknown; pipeline?: unknown };
+    if (covered === null || typeof covered !== 'object') {
+      throw new DriftwatchError('DRIFTWATCH_CHECKPOINT_INVALID', `checkpoint of partition ${partition} has no covered offsets`);
+    }
+    const slot = slotOf(partition);
+    slot.pipeline = PartitionPipeline.restore(data.config, decode, pipeline);
+    slot.covered = { ...(covered as Record<string, number>) };
+    for (const [topic, next] of Object.entries(committed)) if (next > (slot.covered[topic] ?? 0)) slot.suppressBelow.set(topic, next);
+    part.covered = { ...slot.covered };
+    part.restored = { ok: true, bytes: snapshot.byteLength, ms: performance.now() - started };
+  } catch (e) {
+    slots.delete(partition);
+    const error = e as { code?: unknown; message?: unknown };
+    part.restored = { ok: false, code: typeof error.code === 'string' ? error.code : 'DRIFTWATCH_CHECKPOINT_INVALID', message: String(error.message ?? e) };
   }
 }
 
@@ -102,34 +213,41 @@ function handle(request: ShardRequest): ShardResult {
       // does not matter.
       const batches = request.buffers.map(decodeBatch).filter((b) => b.records.length > 0);
       if (batches.length === 0) break;
-      const records = batches.length === 1 ? batches[0]!.records : batches.flatMap((b) => b.records);
-      pushThroughGate(result, batches[0]!.partition, batches.map((b) => b.role), records);
-      for (const b of batches) result.processed.push({ topic: b.topic, partition: b.partition, offset: b.records[b.records.length - 1]!.offset });
+      const partition = batches[0]!.partition;
+      pushRound(result, partition, batches);
+      if (request.checkpoint) checkpoint(result, [partition]);
       break;
     }
     case 'assign':
       for (const { partition, waitFor, maxWaitMs } of request.partitions) {
-        // A partition whose pipeline already runs (kept across a rebalance) needs no gate.
-        if (waitFor.length > 0 && !pipelines.has(partition) && !gates.has(partition)) {
-          gates.set(partition, { waiting: new Set(waitFor), held: [], count: 0, maxWaitMs, deadline: null });
+        const slot = slotOf(partition);
+        // A partition whose pipeline already runs (restored, or kept across a rebalance) needs no gate.
+        if (waitFor.length > 0 && slot.pipeline === null && slot.gate === null) {
+          slot.gate = { waiting: new Set(waitFor), held: [], count: 0, maxWaitMs, deadline: null };
         }
       }
       break;
-    case 'revoke':
-      finishPartitions(result, request.partitions);
+    case 'restore':
+      restore(result, request.restore);
       break;
-    case 'crash':
+    case 'checkpoint':
+      checkpoint(result, [...request.partitions].sort((a, b) => a - b));
+      break;
+    case 'drop':
+      for (const p of request.partitions) slots.delete(p);
       break;
     case 'tick': {
       const now = Date.now();
-      for (const [partition, gate] of [...gates].sort((a, b) => a[0] - b[0])) {
-        if (gate.deadline !== null && now >= gate.deadline) openGate(result, partition);
+      for (const [partition, slot] of [...slots].sort((a, b) => a[0] - b[0])) {
+        if (slot.gate === null || slot.gate.deadline === null || now < slot.gate.deadline) continue;
+        openGate(result, partition);
+        // Its first records: commits of a partition always carry a checkpoint pointer from here on.
+        checkpoint(result, [partition]);
       }
       break;
     }
-    case 'finish':
+    case 'crash':
     case 'shutdown':
-      finishPartitions(result, new Set([...pipelines.keys(), ...gates.keys()]));
       break;
   }
   return result;
@@ -144,9 +262,11 @@ port.on('message', (request: ShardRequest) => {
   }
   const started = performance.now();
   let response: ShardResponse;
+  const transfer: ArrayBuffer[] = [];
   try {
     const result = handle(request);
     result.durationMs = performance.now() - started;
+    for (const part of result.parts) if (part.checkpoint) transfer.push(part.checkpoint);
     response = { type: 'result', id: request.id, result };
   } catch (e) {
     const error = e as { code?: unknown; message?: unknown; stack?: unknown };
@@ -160,7 +280,7 @@ port.on('message', (request: ShardRequest) => {
       },
     };
   }
-  port.postMessage(response);
+  port.postMessage(response, transfer);
   if (request.type === 'shutdown') port.close();
 });
 

@@ -4,10 +4,16 @@
  *
  * eachBatch only routes: it packs the batch into one transferable buffer and hands it to shard
  * p mod N, resolves the batch's offsets (that moves kafkajs' FETCH position, not the committed
- * offset: autoCommit is off) and returns. The shard's answer is handled on a per-shard chain, in
- * order: produce its alerts and DLQ entries, hand retraining triggers on, and only then commit
- * the batch's offsets (at-least-once: a crash between produce and commit re-reads the batch and
- * re-produces the same deterministic alert ids).
+ * offset: autoCommit is off) and returns. The shard's answers are handled on a per-shard chain, in
+ * order: each partition's outputs, its offsets and (when due) its checkpoint are committed in one
+ * Kafka transaction of that partition (src/kafka/partition-transactions.ts): exactly-once alerts
+ * for read_committed consumers.
+ *
+ * Taking a partition over (assignment, shard crash, fenced by another instance) goes through
+ * src/kafka/partition-recovery.ts: restore the checkpoint, seek to what it covers, push the records
+ * up to the committed offsets again with their outputs dropped. A revoked partition is flushed
+ * (its queued results committed, then a last checkpoint) and dropped; at shutdown every partition
+ * is checkpointed. The live service never "finishes" a pipeline: a stream does not end.
  *
  * Backpressure: each shard has at most `maxInFlightBatchesPerShard` fetch rounds between hand-over
  * and commit (a round hands the shard one push per partition index it owns); at that bound the
@@ -17,9 +23,8 @@
  * every round, and each pause costs a fetch that waits fetchMaxWaitMs with nothing to fetch while
  * the shard ran dry (measured: the shard idle ~25% of the service bench).
  *
- * Re-deliveries: after a rebalance kafkajs fetches a retained partition again from its committed
- * offset; records at or below the highest offset already handed to the shard are dropped here, so a
- * shard never sees a record twice while it keeps the partition's state.
+ * Re-deliveries: records at or below the highest offset already handed to the shard are dropped
+ * here, so a shard never sees a record twice while it keeps the partition's state.
  */
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -27,18 +32,20 @@ import type { DriftwatchConfig } from '../config/config-types';
 import type { TopicRole } from '../pipeline/records';
 import { encodeBatch } from '../shards/batch-codec';
 import type { ShardPool } from '../shards/shard-pool';
-import type { AssignedPartition, ShardResult } from '../shards/shard-protocol';
+import type { AssignedPartition, PartitionResult, ShardResult } from '../shards/shard-protocol';
+import type { AlertEncoder } from './alert-encoding';
+import { CheckpointReader } from './checkpoint-store';
 import { createCoPartitionAssigner } from './co-partition-assigner';
+import { recoverPartitions, type RecoveredPartition } from './partition-recovery';
+import type { PartitionTransactions } from './partition-transactions';
 import { sourceTopics } from './topic-setup';
 
-/** What the consumer tells the service (metrics, publishing). */
+/** What the consumer tells the service (metrics, events). */
 export interface IngestHandlers {
-  /**
-   * Publishes a shard's outputs (alerts, DLQ, retraining triggers). Must resolve only once they are
-   * durably produced: the offsets are committed after it. A rejection is logged and the batch's
-   * partition is re-read from its last committed position.
-   */
-  onResult(result: ShardResult, shard: number): Promise<void>;
+  /** A partition's outputs were committed (alerts are visible to read_committed consumers now). */
+  onCommitted?(part: PartitionResult): void;
+  /** A checkpoint was committed: its size in bytes. */
+  onCheckpoint?(partition: number, bytes: number): void;
   /** Consumer lag of a topic-partition, as kafkajs computed it for the last batch. */
   onLag?(topic: string, partition: number, lag: number): void;
   /** The member joined the group with these partition indexes. */
@@ -48,6 +55,8 @@ export interface IngestHandlers {
   onBatchDone?(shard: number, records: ReadonlyMap<TopicRole, number>, seconds: number): void;
   /** Fetch rounds handed to the shard and not yet committed (or failed). */
   onInFlight?(shard: number, inFlight: number): void;
+  /** Partitions taken over: how many came from a checkpoint, and how long it took. */
+  onRecovered?(partitions: number[], restored: number, ms: number): void;
 }
 
 /** How long a partition that starts on live traffic waits for its silent streams (see shard-worker's start gate). */
@@ -55,15 +64,22 @@ const LIVE_START_GATE_MS = 5000;
 
 const tpKey = (topic: string, partition: number): string => `${partition}\u0000${topic}`;
 
+/** A partition index this member owns. */
+interface Owned {
+  tx: PartitionTransactions;
+  /** Source topic → offset committed at take-over; commits never go below it. */
+  floor: Record<string, number>;
+  /** Offsets of answered pushes without outputs, not committed yet (commitIntervalMs). */
+  pendingCovered: Record<string, number> | null;
+  commitTimer: NodeJS.Timeout | null;
+  /** Set once the partition left this member (revoked, fenced): its results are no longer committed. */
+  gone: boolean;
+}
+
 export class IngestConsumer {
   private readonly consumer: Consumer;
   private readonly admin: Admin;
-  private readonly groupId: string;
-  /**
-   * Settles once the shards know the start gates of the latest newly assigned partitions; eachBatch
-   * waits for it so that the `assign` message reaches a worker before that partition's first batch.
-   */
-  private assignmentReady: Promise<void> = Promise.resolve();
+  private readonly reader: CheckpointReader;
   private readonly roles: Map<string, TopicRole>;
   private readonly maxInFlight: number;
   /** Per shard: fetch rounds handed over and not yet committed-or-failed. */
@@ -73,17 +89,15 @@ export class IngestConsumer {
   private readonly chains: Promise<void>[];
   /** Highest offset handed to a shard, per topic-partition (for dropping re-deliveries). */
   private readonly dispatched = new Map<string, number>();
-  /** Highest offset whose outputs were produced, per topic-partition (what may be committed). */
-  private readonly produced = new Map<string, number>();
-  /** First offset seen per topic-partition since it was assigned (where to re-read from after a crash). */
-  private readonly firstSeen = new Map<string, number>();
   /** topic → partitions currently assigned. */
   private assignment: Record<string, number[]> = {};
   private assignedPartitions = new Set<number>();
+  private readonly owned = new Map<number, Owned>();
+  /** Partition indexes being taken over, and the promise eachBatch waits on meanwhile. */
+  private readonly recovering = new Set<number>();
+  private recovery: Promise<void> = Promise.resolve();
   /** Per partition index: batches of the current fetch round not handed to the shard yet. */
   private readonly staged = new Map<number, { buffers: ArrayBuffer[]; records: Map<TopicRole, number> }>();
-  private readonly pendingCommits = new Map<string, { topic: string; partition: number; offset: number }>();
-  private committing: Promise<void> | null = null;
   /** Partition indexes whose live start gate has not been ticked yet. */
   private readonly liveGated = new Set<number>();
   private readonly tickTimers = new Set<NodeJS.Timeout>();
@@ -92,15 +106,16 @@ export class IngestConsumer {
   private stopped = false;
 
   constructor(
-    kafka: Kafka,
-    config: Readonly<DriftwatchConfig>,
+    private readonly kafka: Kafka,
+    private readonly config: Readonly<DriftwatchConfig>,
     private readonly pool: ShardPool,
+    private readonly encodeAlert: AlertEncoder,
     private readonly handlers: IngestHandlers,
     private readonly logger: Logger,
   ) {
     this.roles = sourceTopics(config);
-    this.groupId = config.kafka.groupId;
     this.admin = kafka.admin();
+    this.reader = new CheckpointReader(kafka, config, logger.child({ component: 'checkpoint-reader' }));
     this.maxInFlight = Math.max(1, config.maxInFlightBatchesPerShard);
     this.inFlight = new Array<number>(pool.size).fill(0);
     this.paused = new Array<boolean>(pool.size).fill(false);
@@ -110,6 +125,9 @@ export class IngestConsumer {
       maxWaitTimeInMs: config.kafka.fetchMaxWaitMs,
       partitionAssigners: [createCoPartitionAssigner(logger)],
       allowAutoTopicCreation: false,
+      // The default; stated because exactly-once depends on it: records of upstream transactions
+      // that were aborted are never read.
+      readUncommitted: false,
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => this.onGroupJoin(event.payload.memberAssignment));
     // kafkajs fetches, processes every batch of the response, then fetches again: the start of the
@@ -128,6 +146,15 @@ export class IngestConsumer {
     return new Promise((resolve) => this.joinWaiters.push(resolve));
   }
 
+  /** Resolves once the partitions taken over so far are restored (or started empty). */
+  async waitRecovered(): Promise<void> {
+    for (;;) {
+      const current = this.recovery;
+      await current;
+      if (current === this.recovery) return;
+    }
+  }
+
   async start(): Promise<void> {
     await this.admin.connect();
     await this.consumer.connect();
@@ -140,9 +167,9 @@ export class IngestConsumer {
   }
 
   /**
-   * Stops fetching and waits until every handed-over batch is processed, produced and committed.
-   * The member stays in the group meanwhile (commits need a live membership: kafkajs' stop() leaves
-   * the group), so fetching is stopped by pausing every topic; disconnect() leaves afterwards.
+   * Stops fetching, waits until every handed-over batch is answered and committed, then checkpoints
+   * every owned partition (so a restart resumes right here). The member stays in the group
+   * meanwhile; disconnect() leaves afterwards.
    */
   async stopFetching(): Promise<void> {
     if (this.stopped) return;
@@ -152,22 +179,31 @@ export class IngestConsumer {
     this.tickTimers.clear();
     this.consumer.pause([...this.roles.keys()].map((topic) => ({ topic })));
     this.flushStaged();
+    await this.waitRecovered().catch(() => undefined);
+    await this.drain();
+    const partitions = [...this.owned.keys()].filter((p) => !this.owned.get(p)!.gone);
+    for (let shard = 0; shard < this.pool.size; shard++) {
+      const mine = partitions.filter((p) => this.pool.shardOf(p) === shard);
+      if (mine.length > 0) this.checkpointNow(shard, mine, 'shutdown');
+    }
     await this.drain();
   }
 
-  /** Waits for the per-shard chains (including links added while waiting) and the commits they queued. */
+  /** Waits for the per-shard chains, including links added while waiting. */
   async drain(): Promise<void> {
     for (;;) {
       const chains = [...this.chains];
       await Promise.all(chains);
       if (chains.every((c, i) => c === this.chains[i])) break;
     }
-    await this.flushCommits();
   }
 
   async disconnect(): Promise<void> {
+    for (const owned of this.owned.values()) if (owned.commitTimer) clearTimeout(owned.commitTimer);
     await this.consumer.stop();
     await this.consumer.disconnect();
+    await Promise.all([...this.owned.values()].map((o) => o.tx.close()));
+    this.owned.clear();
     await this.admin.disconnect();
   }
 
@@ -176,14 +212,14 @@ export class IngestConsumer {
     const { topic, partition } = batch;
     const role = this.roles.get(topic);
     if (role === undefined || batch.messages.length === 0) return;
+    // A partition being taken over: wait; the take-over seeks it, which makes this batch stale.
+    if (this.recovering.has(partition)) await this.waitRecovered().catch(() => undefined);
+    if (!isRunning() || isStale() || this.stopped || !this.owned.has(partition)) return;
     const key = tpKey(topic, partition);
     const last = this.dispatched.get(key) ?? -1;
     const messages = batch.messages.filter((m) => Number(m.offset) > last);
     this.handlers.onLag?.(topic, partition, Number(batch.offsetLag()));
     if (messages.length > 0) {
-      await this.assignmentReady;
-      if (!isRunning() || isStale() || this.stopped) return;
-      if (!this.firstSeen.has(key)) this.firstSeen.set(key, Number(messages[0]!.offset));
       this.dispatched.set(key, Number(messages[messages.length - 1]!.offset));
       // Staged, not handed over yet: the batches of one fetch round are handed to the shard
       // together when the round is over (FETCH_START of the next one), see flushStaged().
@@ -210,14 +246,18 @@ export class IngestConsumer {
     this.staged.clear();
     const shards = new Set<number>();
     for (const [partition, { buffers, records }] of staged) {
+      const owned = this.owned.get(partition);
+      if (owned === undefined || owned.gone || this.recovering.has(partition)) continue;
       const shard = this.pool.shardOf(partition);
       const handedOver = performance.now();
-      const result = this.pool.push(partition, buffers);
+      const checkpoint = owned.tx.pointer === null || Date.now() - owned.tx.lastCheckpointAt >= this.config.checkpoint.intervalMs;
+      if (checkpoint) owned.tx.lastCheckpointAt = Date.now();
+      const result = this.pool.send(shard, { type: 'push', buffers, checkpoint }, buffers);
       void result.then(
         () => this.handlers.onBatchDone?.(shard, records, (performance.now() - handedOver) / 1000),
         () => undefined,
       );
-      this.chains[shard] = this.chains[shard]!.then(() => this.settle(shard, partition, result));
+      this.chains[shard] = this.chains[shard]!.then(() => this.settle(shard, result, 'batch'));
       shards.add(shard);
       if (this.liveGated.delete(partition)) this.scheduleTick(shard);
     }
@@ -237,25 +277,85 @@ export class IngestConsumer {
     if (this.paused[shard] && this.inFlight[shard]! <= Math.floor(this.maxInFlight / 2)) this.setPaused(shard, false);
   }
 
-  private async settle(shard: number, partition: number, pending: Promise<ShardResult>): Promise<void> {
+  /** Commits each partition's part of a shard answer, in order. Never rejects. */
+  private async settle(shard: number, pending: Promise<ShardResult>, what: string): Promise<void> {
+    let result: ShardResult;
     try {
-      const result = await pending;
-      await this.handlers.onResult(result, shard);
-      for (const p of result.processed) {
-        const key = tpKey(p.topic, p.partition);
-        this.produced.set(key, Math.max(this.produced.get(key) ?? -1, p.offset));
-        this.queueCommit(p.topic, p.partition, p.offset + 1);
-      }
+      result = await pending;
     } catch (e) {
-      // A crashed shard is handled by onShardCrash (it seeks all of the shard's partitions back).
-      // Anything else (a request that failed inside a worker, a publish interrupted by close) is
-      // logged and NOT re-read: the shard's state has already taken these records in, so reading
-      // them again would count them twice. Their offsets are committed with the next batch.
+      // A crashed shard is handled by onShardCrash (its partitions are taken over again).
       const code = (e as { code?: unknown }).code;
-      if (code !== 'DRIFTWATCH_SHARD_CRASHED') {
-        this.logger.error({ code: 'DRIFTWATCH_BATCH_FAILED', err: e, partition, shard }, 'handling a shard result failed; the batch is skipped');
-      }
+      if (code !== 'DRIFTWATCH_SHARD_CRASHED') this.logger.error({ code: 'DRIFTWATCH_BATCH_FAILED', err: e, shard }, `a shard request (${what}) failed`);
+      return;
     }
+    for (const part of result.parts) await this.commitPart(part);
+  }
+
+  private async commitPart(part: PartitionResult): Promise<void> {
+    const owned = this.owned.get(part.partition);
+    if (owned === undefined || owned.gone) return; // not ours any more: the new owner recomputes these outputs
+    if (Object.keys(part.covered).length === 0) return; // nothing taken in yet (start gate)
+    const covered = { ...part.covered };
+    for (const [topic, floor] of Object.entries(owned.floor)) if ((covered[topic] ?? 0) < floor) covered[topic] = floor;
+    const hasOutputs = part.alerts.length > 0 || part.dlq.length > 0 || part.retrain.length > 0;
+    if (!hasOutputs && part.checkpoint === undefined && Date.now() - owned.tx.lastCommitAt < this.config.kafka.commitIntervalMs) {
+      // Nothing to publish: commit these offsets with a later transaction, or when the timer fires.
+      owned.pendingCovered = covered;
+      owned.commitTimer ??= setTimeout(() => this.commitPending(part.partition), this.config.kafka.commitIntervalMs);
+      return;
+    }
+    owned.pendingCovered = null;
+    try {
+      await owned.tx.commit({
+        alerts: part.alerts,
+        dlq: part.dlq,
+        retrain: part.retrain,
+        covered,
+        ...(part.checkpoint ? { checkpoint: new Uint8Array(part.checkpoint) } : {}),
+      });
+      if (part.checkpoint) this.handlers.onCheckpoint?.(part.partition, part.checkpoint.byteLength);
+      this.handlers.onCommitted?.(part);
+    } catch (e) {
+      this.partitionLost(part.partition, e);
+    }
+  }
+
+  /** The commit timer: pending offsets go through the shard's chain, behind any answer queued before. */
+  private commitPending(partition: number): void {
+    const owned = this.owned.get(partition);
+    if (owned === undefined) return;
+    owned.commitTimer = null;
+    const shard = this.pool.shardOf(partition);
+    this.chains[shard] = this.chains[shard]!.then(async () => {
+      const covered = owned.pendingCovered;
+      if (covered === null || owned.gone) return;
+      owned.pendingCovered = null;
+      try {
+        await owned.tx.commit({ alerts: [], dlq: [], retrain: [], covered });
+      } catch (e) {
+        this.partitionLost(partition, e);
+      }
+    });
+  }
+
+  /** A partition's transaction could not be committed because the partition is not ours any more. */
+  private partitionLost(partition: number, e: unknown): void {
+    const owned = this.owned.get(partition);
+    if (owned === undefined || owned.gone) return;
+    owned.gone = true;
+    this.logger.warn({ partition, code: (e as { code?: unknown }).code }, 'partition lost to another owner; its state is dropped');
+    void this.pool.send(this.pool.shardOf(partition), { type: 'drop', partitions: [partition] }).catch(() => undefined);
+    // Still assigned to us by the group (we were fenced by a member that has let it go since, or a
+    // zombie of ourselves): take it over again, from its checkpoint.
+    if (this.assignedPartitions.has(partition) && !this.stopped && (e as { code?: unknown }).code === 'DRIFTWATCH_PARTITION_FENCED') {
+      this.takeOver([partition]);
+    }
+  }
+
+  /** Asks the shard for checkpoints of these partitions and commits them (revocation, shutdown). */
+  private checkpointNow(shard: number, partitions: number[], why: string): void {
+    const answer = this.pool.send(shard, { type: 'checkpoint', partitions });
+    this.chains[shard] = this.chains[shard]!.then(() => this.settle(shard, answer, `checkpoint at ${why}`));
   }
 
   /**
@@ -266,46 +366,10 @@ export class IngestConsumer {
     const timer = setTimeout(() => {
       this.tickTimers.delete(timer);
       if (this.stopped) return;
-      this.chainOutput(shard, this.pool.send(shard, { type: 'tick' }), 'opening start gates');
+      const answer = this.pool.send(shard, { type: 'tick' });
+      this.chains[shard] = this.chains[shard]!.then(() => this.settle(shard, answer, 'opening start gates'));
     }, LIVE_START_GATE_MS + 50);
     this.tickTimers.add(timer);
-  }
-
-  /** Produces the outputs of a request that is not a batch (revoke, tick) in the shard's order. */
-  private chainOutput(shard: number, answer: Promise<ShardResult>, what: string): void {
-    this.chains[shard] = this.chains[shard]!.then(async () => {
-      try {
-        await this.handlers.onResult(await answer, shard);
-      } catch (e) {
-        this.logger.error({ err: e, shard }, `${what} failed`);
-      }
-    });
-  }
-
-  private queueCommit(topic: string, partition: number, offset: number): void {
-    if (!(this.assignment[topic] ?? []).includes(partition)) return; // revoked meanwhile: the new owner commits
-    this.pendingCommits.set(tpKey(topic, partition), { topic, partition, offset });
-    if (this.committing === null) this.committing = this.commitLoop();
-  }
-
-  /** One commit request at a time; offsets queued meanwhile are merged into the next one. */
-  private async commitLoop(): Promise<void> {
-    while (this.pendingCommits.size > 0) {
-      const batch = [...this.pendingCommits.values()];
-      this.pendingCommits.clear();
-      try {
-        await this.consumer.commitOffsets(batch.map((c) => ({ topic: c.topic, partition: c.partition, offset: String(c.offset) })));
-      } catch (e) {
-        // A rebalance in progress rejects commits; the offsets are committed by the next commit of
-        // the partition or re-read by its next owner (at-least-once).
-        this.logger.warn({ err: e, offsets: batch }, 'offset commit failed');
-      }
-    }
-    this.committing = null;
-  }
-
-  private async flushCommits(): Promise<void> {
-    while (this.committing !== null) await this.committing;
   }
 
   private setPaused(shard: number, paused: boolean): void {
@@ -326,29 +390,14 @@ export class IngestConsumer {
     this.flushStaged();
     const next = new Set<number>();
     for (const partitions of Object.values(memberAssignment)) for (const p of partitions) next.add(p);
-    const lost = [...this.assignedPartitions].filter((p) => !next.has(p));
-    const added = [...next].filter((p) => !this.assignedPartitions.has(p)).sort((a, b) => a - b);
-    for (const p of lost) this.liveGated.delete(p);
+    const lost = [...this.owned.keys()].filter((p) => !next.has(p));
     this.assignment = Object.fromEntries(Object.entries(memberAssignment).map(([t, ps]) => [t, [...ps].sort((a, b) => a - b)]));
     this.assignedPartitions = next;
-    for (const key of [...this.dispatched.keys()]) {
-      const [partition, topic] = key.split('\u0000') as [string, string];
-      if (!(this.assignment[topic] ?? []).includes(Number(partition))) {
-        this.dispatched.delete(key);
-        this.produced.delete(key);
-        this.firstSeen.delete(key);
-      }
-    }
+    // Partitions kept from the previous generation keep their state; the others are taken over.
+    const added = [...next].filter((p) => !this.owned.has(p) || this.owned.get(p)!.gone).sort((a, b) => a - b);
     this.logger.info({ assignment: this.assignment, revoked: lost }, 'joined the consumer group');
-    if (lost.length > 0) {
-      // The revoke goes behind the batches already queued on each shard: their pipelines finish
-      // after the last record they were given; what that releases is still produced.
-      for (const shard of new Set(lost.map((p) => this.pool.shardOf(p)))) {
-        const partitions = lost.filter((p) => this.pool.shardOf(p) === shard);
-        this.chainOutput(shard, this.pool.send(shard, { type: 'revoke', partitions }), `finishing revoked partitions ${partitions.join(',')}`);
-      }
-    }
-    if (added.length > 0) this.assignmentReady = this.announce(added);
+    for (const p of lost) this.release(p);
+    if (added.length > 0) this.takeOver(added);
     // Pauses belong to the previous assignment; re-apply them to the new one.
     for (let shard = 0; shard < this.pool.size; shard++) {
       if (this.paused[shard]) {
@@ -364,32 +413,92 @@ export class IngestConsumer {
   }
 
   /**
-   * Tells the shards about newly assigned partition indexes and which of their streams have records
-   * waiting (committed offset < high watermark), so that each worker's start gate waits for exactly
-   * those streams' first batches. If the offsets cannot be read in time, no gate is set (the
-   * partition then starts as its batches arrive).
+   * A revoked partition: the answers already queued for it are still committed (one attempt each: a
+   * new owner that initialised its transactional id meanwhile fences them, which is just as right),
+   * then a last checkpoint, then its state is dropped and its producer closed.
    */
-  private async announce(partitions: number[]): Promise<void> {
-    let waiting = new Map<number, TopicRole[]>();
-    try {
-      waiting = await withTimeout(this.pendingRoles(partitions), 10_000);
-    } catch (e) {
-      this.logger.warn({ err: e, partitions }, 'could not read the offsets of newly assigned partitions; starting them without a start gate');
+  private release(partition: number): void {
+    const owned = this.owned.get(partition)!;
+    this.liveGated.delete(partition);
+    this.staged.delete(partition);
+    for (const key of [...this.dispatched.keys()]) if (key.startsWith(`${partition}\u0000`)) this.dispatched.delete(key);
+    const shard = this.pool.shardOf(partition);
+    if (!owned.gone) this.checkpointNow(shard, [partition], 'revocation');
+    this.chains[shard] = this.chains[shard]!.then(async () => {
+      owned.gone = true;
+      if (owned.commitTimer) clearTimeout(owned.commitTimer);
+      if (this.owned.get(partition) === owned) this.owned.delete(partition);
+      await this.pool.send(shard, { type: 'drop', partitions: [partition] }).catch(() => undefined);
+      await owned.tx.close();
+    });
+  }
+
+  /** Takes partitions over (see partition-recovery.ts); eachBatch holds their batches meanwhile. */
+  private takeOver(partitions: number[]): void {
+    for (const p of partitions) {
+      this.recovering.add(p);
+      this.staged.delete(p);
     }
+    const shards = [...new Set(partitions.map((p) => this.pool.shardOf(p)))];
+    const previous = this.recovery;
+    const run = async (): Promise<void> => {
+      await previous.catch(() => undefined);
+      // Answers queued before must be committed first: the committed offsets read next must include them.
+      await Promise.all(shards.map((s) => this.chains[s]));
+      const mine = partitions.filter((p) => this.assignedPartitions.has(p));
+      const started = Date.now();
+      const recovered = await recoverPartitions(
+        {
+          kafka: this.kafka,
+          admin: this.admin,
+          config: this.config,
+          pool: this.pool,
+          reader: this.reader,
+          logger: this.logger,
+          encodeAlert: this.encodeAlert,
+          sourceTopics: [...this.roles.keys()],
+          owns: (p) => this.assignedPartitions.has(p) && !this.stopped,
+        },
+        mine,
+      );
+      for (const r of recovered) this.adopt(r);
+      this.announceGates(recovered.filter((r) => !r.restored));
+      this.handlers.onRecovered?.(mine, recovered.filter((r) => r.restored).length, Date.now() - started);
+    };
+    this.recovery = run()
+      .catch((e: unknown) => this.logger.error({ err: e, partitions }, 'taking partitions over failed; they are retried at the next rebalance'))
+      .finally(() => {
+        for (const p of partitions) this.recovering.delete(p);
+      });
+  }
+
+  private adopt(r: RecoveredPartition): void {
+    const previous = this.owned.get(r.partition);
+    if (previous?.commitTimer) clearTimeout(previous.commitTimer);
+    void previous?.tx.close();
+    this.owned.set(r.partition, { tx: r.tx, floor: r.committed, pendingCovered: null, commitTimer: null, gone: false });
+    for (const [topic, offset] of Object.entries(r.resume)) {
+      if (!(this.assignment[topic] ?? []).includes(r.partition)) continue;
+      this.dispatched.set(tpKey(topic, r.partition), offset - 1);
+      this.consumer.seek({ topic, partition: r.partition, offset: String(offset) });
+    }
+  }
+
+  /**
+   * Start gates for partitions that start with empty state: the worker holds a partition's records
+   * until every stream with records waiting has delivered its first batch; on live traffic only, it
+   * waits (briefly) for every stream assigned to us.
+   */
+  private announceGates(fresh: readonly RecoveredPartition[]): void {
     for (let shard = 0; shard < this.pool.size; shard++) {
-      const mine: AssignedPartition[] = partitions
-        .filter((p) => this.pool.shardOf(p) === shard)
-        .map((p) => {
-          const backlog = waiting.get(p);
-          // With a backlog, wait for the streams that have one; on live traffic only, wait (briefly)
-          // for every stream assigned to us.
-          if (backlog !== undefined) return { partition: p, waitFor: backlog };
-          const all = Object.entries(this.assignment).filter(([, ps]) => ps.includes(p)).flatMap(([t]) => {
-              const role = this.roles.get(t);
-              return role === undefined ? [] : [role];
-            });
-          this.liveGated.add(p);
-          return { partition: p, waitFor: all, maxWaitMs: LIVE_START_GATE_MS };
+      const mine: AssignedPartition[] = fresh
+        .filter((r) => this.pool.shardOf(r.partition) === shard)
+        .map((r) => {
+          const roles = (topics: readonly string[]): TopicRole[] => topics.flatMap((t) => (this.roles.has(t) ? [this.roles.get(t)!] : []));
+          if (r.backlog.length > 0) return { partition: r.partition, waitFor: roles(r.backlog) };
+          this.liveGated.add(r.partition);
+          const all = Object.entries(this.assignment).filter(([, ps]) => ps.includes(r.partition)).map(([t]) => t);
+          return { partition: r.partition, waitFor: roles(all), maxWaitMs: LIVE_START_GATE_MS };
         });
       if (mine.length === 0) continue;
       const answer = this.pool.send(shard, { type: 'assign', partitions: mine });
@@ -397,53 +506,14 @@ export class IngestConsumer {
     }
   }
 
-  private async pendingRoles(partitions: readonly number[]): Promise<Map<number, TopicRole[]>> {
-    const topics = [...this.roles.keys()];
-    const [committed, ends] = await Promise.all([
-      this.admin.fetchOffsets({ groupId: this.groupId, topics }),
-      Promise.all(topics.map((t) => this.admin.fetchTopicOffsets(t))),
-    ]);
-    const result = new Map<number, TopicRole[]>();
-    topics.forEach((topic, i) => {
-      const done = new Map((committed.find((c) => c.topic === topic)?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
-      for (const end of ends[i]!) {
-        if (!partitions.includes(end.partition) || !(this.assignment[topic] ?? []).includes(end.partition)) continue;
-        const from = Math.max(Number(end.low), done.get(end.partition) ?? -1);
-        if (Number(end.high) > from) result.set(end.partition, [...(result.get(end.partition) ?? []), this.roles.get(topic)!]);
-      }
-    });
-    return result;
-  }
-
-  /** A restarted shard has empty state: re-read its partitions from the last produced offsets. */
+  /** A restarted shard has empty state: its partitions are taken over again from their checkpoints. */
   private onShardCrash(shard: number): void {
     const partitions = [...this.assignedPartitions].filter((p) => this.pool.shardOf(p) === shard);
-    // Staged batches of this shard would arrive a second time after the rewind: drop them.
-    for (const p of partitions) this.staged.delete(p);
-    if (partitions.length > 0) this.assignmentReady = this.announce(partitions);
-    for (const [topic, partitions] of Object.entries(this.assignment)) {
-      for (const partition of partitions) if (this.pool.shardOf(partition) === shard) this.rewind(topic, partition);
+    for (const p of partitions) {
+      this.staged.delete(p);
+      const owned = this.owned.get(p);
+      if (owned !== undefined) owned.gone = true;
     }
+    if (partitions.length > 0 && !this.stopped) this.takeOver(partitions);
   }
-
-  private rewind(topic: string, partition: number): void {
-    const key = tpKey(topic, partition);
-    const from = this.produced.has(key) ? this.produced.get(key)! + 1 : this.firstSeen.get(key);
-    if (from === undefined || this.stopped) return;
-    this.dispatched.set(key, from - 1);
-    try {
-      this.consumer.seek({ topic, partition, offset: String(from) });
-      this.logger.warn({ topic, partition, offset: from }, 'partition rewound: its records are read again');
-    } catch (e) {
-      this.logger.error({ err: e, topic, partition }, 'could not rewind the partition');
-    }
-  }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

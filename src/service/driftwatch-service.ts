@@ -1,14 +1,16 @@
 /**
- * The service wiring: config → logger → Kafka (topic set-up) → shard pool → alert publisher →
- * retraining queue → consumer group. One graceful stop path (SIGTERM/SIGINT in `driftwatch run`,
+ * The service wiring: config → logger → Kafka (topic set-up) → shard pool → consumer group (whose
+ * partition transactions produce alerts, DLQ entries, retraining triggers and checkpoints) →
+ * retraining outbox relay. One graceful stop path (SIGTERM/SIGINT in `driftwatch run`,
  * `handle.stop()` for programmatic use): stop fetching, let the shards answer every batch they
- * were given, produce those alerts and commit their offsets, finish the pipelines (releasing the
- * events buffered behind the watermark) and produce what that gives, then close everything, all
+ * were given, commit those outputs and offsets, checkpoint every partition (a restart resumes
+ * there; the pipelines are not "finished": a stream does not end), then close everything, all
  * within `shutdownTimeoutMs`; past it the workers are terminated and stop() rejects with
  * DRIFTWATCH_SHUTDOWN_TIMEOUT.
  *
- * Retraining triggers go to the RetrainQueue only when `redis.url` is set; the queue buffers while
- * Redis is down and never blocks alerts (enqueue() is fire-and-forget).
+ * Retraining triggers are written to the outbox topic inside the alert transactions; when
+ * `redis.url` is set, the relay delivers them to BullMQ (src/retrain/retrain-outbox-relay.ts).
+ * Redis being down never holds alerts back.
  */
 import { EventEmitter } from 'node:events';
 import type { Kafka } from 'kafkajs';
@@ -16,17 +18,17 @@ import type { Logger } from 'pino';
 import { DriftwatchError } from '../../detectors/errors';
 import type { DlqEntry, DriftAlert } from '../alerts/alert-types';
 import type { DriftwatchConfig } from '../config/config-types';
-import { AlertPublisher, type AlertEncoder } from '../kafka/alert-publisher';
+import { alertEncoderFor, type AlertEncoder } from '../kafka/alert-encoding';
 import { IngestConsumer } from '../kafka/ingest-consumer';
 import { createKafka } from '../kafka/kafka-client';
 import { ensureTopics, sourceTopics, type TopicLayout } from '../kafka/topic-setup';
-import { encodeAlert as encodeAvroAlert } from '../ingest/event-encoder';
 import { createLogger } from '../logging';
 import { ServiceMetrics } from '../ops/metrics';
 import { startOpsServer, type OpsServer } from '../ops/ops-server';
+import { RetrainOutboxRelay } from '../retrain/retrain-outbox-relay';
 import { RetrainQueue, type RetrainQueueStats } from '../retrain/retrain-queue';
 import { ShardPool } from '../shards/shard-pool';
-import type { ShardResult } from '../shards/shard-protocol';
+import type { PartitionResult } from '../shards/shard-protocol';
 
 export interface StartServiceOptions {
   /** Root logger to use instead of createLogger(config, …) (tests capture logs this way). */
@@ -89,9 +91,9 @@ class DriftwatchService extends EventEmitter implements ServiceHandle {
   private partitions: number[] = [];
   private kafka!: Kafka;
   private pool: ShardPool | null = null;
-  private publisher: AlertPublisher | null = null;
   private consumer: IngestConsumer | null = null;
   private retrain: RetrainQueue | null = null;
+  private relay: RetrainOutboxRelay | null = null;
   private ops: OpsServer | null = null;
   private stopping: Promise<void> | null = null;
   readonly metrics = new ServiceMetrics();
@@ -130,26 +132,15 @@ class DriftwatchService extends EventEmitter implements ServiceHandle {
     this.pool = new ShardPool(config, { logger: logger.child({ component: 'shards' }), ...(this.options.workerPath ? { workerPath: this.options.workerPath } : {}) });
     await this.pool.ready();
 
-    // kafka.alertFormat avro: plain Avro binary of schemas/drift-alert.avsc (no Confluent framing).
-    // Alerts come from worker threads by structured clone, i.e. built in the main realm; avro-js
-    // checks arrays with `instanceof Array`, which fails when this module runs in another realm (a
-    // vm sandbox, jest). A JSON copy (alerts are few and small) makes the encoding realm-proof.
-    const encodeAlert =
-      this.options.encodeAlert ??
-      (config.kafka.alertFormat === 'avro' ? (a: DriftAlert) => Buffer.from(encodeAvroAlert(JSON.parse(JSON.stringify(a)) as DriftAlert, 'avro')) : undefined);
-    this.publisher = new AlertPublisher(this.kafka, config, {
-      logger: logger.child({ component: 'alert-publisher' }),
-      ...(encodeAlert ? { encodeAlert } : {}),
-    });
-    await this.publisher.connect();
-
     if (config.redis.url) {
       this.retrain = new RetrainQueue(config, {
         logger: logger.child({ component: 'retrain' }),
         observer: { outcome: (outcome) => this.metrics.retrainJobs.inc({ result: outcome }) },
       });
+      this.relay = new RetrainOutboxRelay(this.kafka, config, { logger: logger.child({ component: 'retrain-relay' }), queue: this.retrain });
+      await this.relay.start();
     } else {
-      logger.info('redis.url is not set: retraining triggers are off');
+      logger.info('redis.url is not set: retraining triggers are written to the outbox topic but not delivered to BullMQ');
     }
 
     const roles = sourceTopics(config);
@@ -157,8 +148,14 @@ class DriftwatchService extends EventEmitter implements ServiceHandle {
       this.kafka,
       config,
       this.pool,
+      this.options.encodeAlert ?? alertEncoderFor(config),
       {
-        onResult: (result) => this.publish(result),
+        onCommitted: (part) => this.committed(part),
+        onCheckpoint: (_partition, bytes) => this.metrics.checkpointBytes.observe(bytes),
+        onRecovered: (partitions, restored) => {
+          this.metrics.partitionsTakenOver.inc({ from: 'checkpoint' }, restored);
+          this.metrics.partitionsTakenOver.inc({ from: 'empty' }, partitions.length - restored);
+        },
         onAssigned: (partitions) => {
           this.partitions = partitions;
           this.emit('assigned', partitions);
@@ -194,29 +191,23 @@ class DriftwatchService extends EventEmitter implements ServiceHandle {
     };
   }
 
-  /** Produces a shard's outputs; resolves once the broker has them (the consumer commits after). */
-  private async publish(result: ShardResult): Promise<void> {
+  /** A partition transaction committed: its alerts are visible to read_committed consumers now. */
+  private committed(part: PartitionResult): void {
     const c = this.counters;
-    c.consumed += result.counters.consumed;
-    c.rejected += result.counters.rejected;
-    c.late += result.counters.late;
-    c.orphans += result.counters.orphans;
-    this.metrics.addPipelineCounters(result.counters);
-    for (const d of result.dlq) this.metrics.eventsRejected.inc({ code: d.error_code });
-    if (result.alerts.length > 0 || result.dlq.length > 0) {
-      await this.publisher!.publish(result.alerts, result.dlq);
-      c.alerts += result.alerts.length;
-      c.dlq += result.dlq.length;
-      for (const a of result.alerts) {
-        this.metrics.alerts.inc({ kind: a.kind, status: a.status });
-        this.emitAlert(a);
-      }
-      for (const d of result.dlq) this.emit('dlq', d satisfies DlqEntry);
+    c.consumed += part.counters.consumed;
+    c.rejected += part.counters.rejected;
+    c.late += part.counters.late;
+    c.orphans += part.counters.orphans;
+    this.metrics.addPipelineCounters(part.counters);
+    for (const d of part.dlq) this.metrics.eventsRejected.inc({ code: d.error_code });
+    c.alerts += part.alerts.length;
+    c.dlq += part.dlq.length;
+    c.retrainTriggers += part.retrain.length;
+    for (const a of part.alerts) {
+      this.metrics.alerts.inc({ kind: a.kind, status: a.status });
+      this.emitAlert(a);
     }
-    for (const trigger of result.retrain) {
-      c.retrainTriggers++;
-      this.retrain?.enqueue(trigger);
-    }
+    for (const d of part.dlq) this.emit('dlq', d satisfies DlqEntry);
   }
 
   private emitAlert(alert: DriftAlert): void {
@@ -258,16 +249,13 @@ class DriftwatchService extends EventEmitter implements ServiceHandle {
   }
 
   private async drainAndClose(): Promise<void> {
-    // 1. No new batches; every batch already handed over is answered, produced and committed.
+    // 1. No new batches; every batch already handed over is answered and committed; every
+    //    partition is checkpointed.
     await this.consumer?.stopFetching();
-    // 2. The pipelines release what they buffered behind the watermark; produce that too.
-    if (this.pool) {
-      const final = await this.pool.close();
-      if (this.publisher) await this.publish(final);
-    }
-    // 3. Close the clients.
+    await this.pool?.close();
+    // 2. Close the clients.
     await this.consumer?.disconnect();
-    await this.publisher?.disconnect();
+    await this.relay?.stop();
     if (this.retrain) {
       // Redis being down must not hold the shutdown: the queue gets its share of the time, then we move on.
       const share = Math.max(1000, this.config.shutdownTimeoutMs / 4);

@@ -6,9 +6,8 @@
  *
  * Each request resolves with the worker's answer; answers come back in request order per shard.
  * A worker that dies unexpectedly is logged, counted and restarted; the requests it had not answered
- * are rejected with DRIFTWATCH_SHARD_CRASHED so that the caller can re-read them from Kafka. The
- * restarted worker starts with EMPTY state (windows, references, joins): restoring it from a
- * checkpoint is issue 5.
+ * are rejected with DRIFTWATCH_SHARD_CRASHED. The restarted worker starts with empty state; the
+ * consumer restores its partitions from their checkpoints (src/kafka/ingest-consumer.ts).
  */
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
@@ -130,22 +129,16 @@ export class ShardPool extends EventEmitter {
     return results.reduce(mergeResults, emptyResult());
   }
 
-  /** Finishes and drops the pipelines of these partition indexes (they left this member). */
-  async revoke(partitions: readonly number[]): Promise<ShardResult> {
-    const byShard = new Map<number, number[]>();
-    for (const p of partitions) byShard.set(this.shardOf(p), [...(byShard.get(this.shardOf(p)) ?? []), p]);
-    const results = await Promise.all([...byShard].map(([shard, ps]) => this.send(shard, { type: 'revoke', partitions: ps })));
-    return results.reduce(mergeResults, emptyResult());
-  }
-
-  /** Ends the workers: each finishes its pipelines first (returned), then exits. */
-  async close(): Promise<ShardResult> {
-    if (this.closed) return emptyResult();
+  /**
+   * Ends the workers once they have answered everything sent before. Their state is not released (a
+   * stream does not end): the consumer checkpoints it before.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
     // Workers exit by themselves after answering `shutdown`: mark them first so that exit is not a crash.
     for (const slot of this.slots) slot.closing = true;
-    const result = await this.broadcast({ type: 'shutdown' }).catch((e: unknown) => {
-      this.options.logger.error({ err: e }, 'shard workers failed to finish their pipelines at shutdown');
-      return emptyResult();
+    await this.broadcast({ type: 'shutdown' }).catch((e: unknown) => {
+      this.options.logger.error({ err: e }, 'shard workers failed to shut down cleanly');
     });
     this.closed = true;
     await Promise.all(
@@ -154,7 +147,6 @@ export class ShardPool extends EventEmitter {
         await slot.worker.terminate();
       }),
     );
-    return result;
   }
 
   /** Hard stop (shutdown timeout): terminates the threads without waiting for their answers. */

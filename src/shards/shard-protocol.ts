@@ -6,9 +6,12 @@
  *
  * Every request carries an `id`; the worker answers each request with exactly one `result` or
  * `failed` message with the same id, in request order (a worker handles its messages one at a time).
+ * Results are per partition index, because each partition's outputs, offsets and checkpoint are
+ * committed in that partition's own Kafka transaction (src/kafka/partition-transactions.ts).
  */
 import type { DlqEntry, DriftAlert, RetrainTrigger } from '../alerts/alert-types';
 import type { DriftwatchConfig } from '../config/config-types';
+import type { PipelineCounters } from '../engine/partition-pipeline';
 import type { TopicRole } from '../pipeline/records';
 
 /** What the worker receives as `workerData`. */
@@ -29,51 +32,66 @@ export interface AssignedPartition {
   maxWaitMs?: number;
 }
 
+/**
+ * A checkpoint to restore a partition from, and the offsets whose outputs are already committed.
+ * Records up to `committed` (exclusive) are pushed again after the restore, their outputs dropped.
+ */
+export interface RestoreRequest {
+  partition: number;
+  /** gzip'd JSON of PartitionPipeline.snapshot(); null = no checkpoint: start empty. */
+  snapshot: ArrayBuffer | null;
+  /** Source topic → next offset committed by the group (outputs before it were produced already). */
+  committed: Record<string, number>;
+}
+
 /** Main thread → worker. */
 export type ShardRequest =
   /**
    * The batches of ONE partition index from one fetch round (one per topic-partition, each packed by
    * encodeBatch; the buffers are transferred). The worker pushes them into the pipeline in one call.
+   * With `checkpoint`, the answer carries the pipeline's snapshot after the push.
    */
-  | { type: 'push'; id: number; buffers: ArrayBuffer[] }
+  | { type: 'push'; id: number; buffers: ArrayBuffer[]; checkpoint?: boolean }
   /**
    * Partition indexes this shard now owns, with their start gates: the worker holds a partition's
    * records until each stream in `waitFor` has delivered its first batch, then pushes them together
-   * (see workers/shard-worker.ts).
+   * (see workers/shard-worker.ts). A partition restored from a checkpoint needs no gate.
    */
   | { type: 'assign'; id: number; partitions: AssignedPartition[] }
-  /** Partition indexes this shard loses: each pipeline is finished (buffered events released) and dropped. */
-  | { type: 'revoke'; id: number; partitions: number[] }
+  /** Replaces a partition's state by its checkpoint (or empty state); answered with `restored`. */
+  | { type: 'restore'; id: number; restore: RestoreRequest }
+  /** Snapshots of these partitions' pipelines (for revocation and shutdown). */
+  | { type: 'checkpoint'; id: number; partitions: number[] }
+  /** Drops these partitions' state (revoked, or fenced by a new owner): nothing is released. */
+  | { type: 'drop'; id: number; partitions: number[] }
   /** Opens the start gates whose wait time is over (the main thread sends it when one may be due). */
   | { type: 'tick'; id: number }
-  /** End of input for every partition (graceful shutdown): finish all pipelines, keep nothing. */
-  | { type: 'finish'; id: number }
   /** Exit the thread after answering. */
   | { type: 'shutdown'; id: number }
   /** Fault injection (tests, issue 5's crash tests): the worker throws outside any handler and dies. */
   | { type: 'crash'; id: number };
 
-export interface ShardCounters {
-  consumed: number;
-  rejected: number;
-  late: number;
-  orphans: number;
-}
-
-/** The highest offset of a topic-partition the worker has taken in (pushed into its pipeline). */
-export interface ProcessedOffset {
-  topic: string;
+/** What one request produced for one partition index. */
+export interface PartitionResult {
   partition: number;
-  offset: number;
+  alerts: DriftAlert[];
+  dlq: DlqEntry[];
+  retrain: RetrainTrigger[];
+  counters: PipelineCounters;
+  /**
+   * Source topic → next offset of the records this partition's pipeline has taken in (held records
+   * of a start gate are not taken in yet): what may be committed with these outputs.
+   */
+  covered: Record<string, number>;
+  /** gzip'd JSON snapshot of the pipeline after the request (push with `checkpoint`, `checkpoint`). */
+  checkpoint?: ArrayBuffer;
+  /** Answer to `restore`: from the checkpoint, or why it could not be used (the state is then empty). */
+  restored?: { ok: true; bytes: number; ms: number } | { ok: false; code: string; message: string };
 }
 
 /** What one request produced. */
 export interface ShardResult {
-  alerts: DriftAlert[];
-  dlq: DlqEntry[];
-  retrain: RetrainTrigger[];
-  counters: ShardCounters;
-  processed: ProcessedOffset[];
+  parts: PartitionResult[];
   /** Time the worker spent on the request, for the per-shard batch-latency metric. */
   durationMs: number;
 }
@@ -85,20 +103,31 @@ export type ShardResponse =
   /** A request the worker could not carry out (a bug, not bad input: bad input becomes DLQ entries). */
   | { type: 'failed'; id: number; error: { code: string; message: string; stack?: string } };
 
-export function emptyResult(): ShardResult {
-  return { alerts: [], dlq: [], retrain: [], counters: { consumed: 0, rejected: 0, late: 0, orphans: 0 }, processed: [], durationMs: 0 };
+export function emptyCounters(): PipelineCounters {
+  return { consumed: 0, rejected: 0, late: 0, orphans: 0 } as PipelineCounters;
 }
 
-/** Appends `b` to `a` (same order as produced) and returns `a`. */
+/** Adds `b` into `a`: numbers are summed, maps of numbers (e.g. limit hits by name) summed per key. */
+export function addCounters(a: PipelineCounters, b: PipelineCounters): PipelineCounters {
+  const target = a as unknown as Record<string, unknown>;
+  for (const [key, value] of Object.entries(b as unknown as Record<string, unknown>)) {
+    if (typeof value === 'number') {
+      target[key] = ((target[key] as number | undefined) ?? 0) + value;
+    } else if (value !== null && typeof value === 'object') {
+      const into = ((target[key] as Record<string, number> | undefined) ??= {});
+      for (const [k, v] of Object.entries(value as Record<string, number>)) into[k] = (into[k] ?? 0) + v;
+    }
+  }
+  return a;
+}
+
+export function emptyResult(): ShardResult {
+  return { parts: [], durationMs: 0 };
+}
+
+/** Appends `b`'s partition results to `a` (same order as produced) and returns `a`. */
 export function mergeResults(a: ShardResult, b: ShardResult): ShardResult {
-  a.alerts.push(...b.alerts);
-  a.dlq.push(...b.dlq);
-  a.retrain.push(...b.retrain);
-  a.counters.consumed += b.counters.consumed;
-  a.counters.rejected += b.counters.rejected;
-  a.counters.late += b.counters.late;
-  a.counters.orphans += b.counters.orphans;
-  a.processed.push(...b.processed);
+  a.parts.push(...b.parts);
   a.durationMs += b.durationMs;
   return a;
 }

@@ -181,8 +181,8 @@ describe('runtime on the real broker', () => {
       expect(crashes).toEqual([1]);
       // Both shards answer after the restart.
       const [a, b] = await Promise.all([pool.push(0, [batch(0)]), pool.push(1, [batch(1)])]);
-      expect(a.processed).toEqual([{ topic: 't', partition: 0, offset: 5 }]);
-      expect(b.processed).toEqual([{ topic: 't', partition: 1, offset: 5 }]);
+      expect(a.parts.map((p) => [p.partition, p.covered])).toEqual([[0, { t: 6 }]]);
+      expect(b.parts.map((p) => [p.partition, p.covered])).toEqual([[1, { t: 6 }]]);
     } finally {
       await pool.close();
     }

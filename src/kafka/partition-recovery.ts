@@ -1,0 +1,154 @@
+/**
+ * Taking partition indexes over (at assignment, after a shard crash, after being fenced): for each
+ * p, initialise p's transactional producer FIRST (that fences a previous owner and completes its
+ * open transaction, so what is read next is stable), then read the group's committed offsets of p's
+ * source topic-partitions with the checkpoint pointer in their metadata, read that checkpoint and
+ * hand it to p's shard to restore. The answer says where each topic-partition resumes:
+ * - from a checkpoint: at the offsets it covers; the records between there and the committed
+ *   offsets are pushed again with their outputs dropped (they were committed already);
+ * - without one (a new partition, or a checkpoint that cannot be read or used): empty state from
+ *   the committed offsets, or from the beginning of the topic when nothing was committed.
+ */
+import type { Admin, Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { AlertEncoder } from './alert-encoding';
+import type { DriftwatchConfig } from '../config/config-types';
+import type { ShardPool } from '../shards/shard-pool';
+import { CheckpointReader, decodeCheckpointPointer, type CheckpointPointer } from './checkpoint-store';
+import { PartitionTransactions } from './partition-transactions';
+
+export interface RecoveredPartition {
+  partition: number;
+  tx: PartitionTransactions;
+  /** Source topic → offset to fetch from. */
+  resume: Record<string, number>;
+  /** Source topic → committed offset (never commit below it). */
+  committed: Record<string, number>;
+  /** True when the state came from a checkpoint (no start gate then). */
+  restored: boolean;
+  /** Source topics with records at or after `resume` (the start gate waits for their first batches). */
+  backlog: string[];
+}
+
+export interface RecoveryContext {
+  kafka: Kafka;
+  admin: Admin;
+  config: Readonly<DriftwatchConfig>;
+  pool: ShardPool;
+  reader: CheckpointReader;
+  logger: Logger;
+  encodeAlert: AlertEncoder;
+  sourceTopics: readonly string[];
+  owns: (partition: number) => boolean;
+}
+
+export async function recoverPartitions(ctx: RecoveryContext, partitions: readonly number[]): Promise<RecoveredPartition[]> {
+  const started = Date.now();
+  const txs = await Promise.all(
+    partitions.map(async (partition) => {
+      const tx = new PartitionTransactions(ctx.kafka, ctx.config, partition, {
+        logger: ctx.logger,
+        encodeAlert: ctx.encodeAlert,
+        owns: () => ctx.owns(partition),
+      });
+      await initWithRetry(tx, ctx);
+      return tx;
+    }),
+  );
+  const topics = [...ctx.sourceTopics];
+  const [offsets, ends] = await Promise.all([
+    ctx.admin.fetchOffsets({ groupId: ctx.config.kafka.groupId, topics }),
+    Promise.all(topics.map((t) => ctx.admin.fetchTopicOffsets(t))),
+  ]);
+  const committedOf = (topic: string, partition: number): { offset: number; metadata: string | null } | undefined => {
+    const entry = offsets.find((o) => o.topic === topic)?.partitions.find((p) => p.partition === partition);
+    if (entry === undefined || Number(entry.offset) < 0) return undefined;
+    return { offset: Number(entry.offset), metadata: entry.metadata ?? null };
+  };
+  const lowHigh = (topic: string, partition: number): { low: number; high: number } => {
+    const e = ends[topics.indexOf(topic)]?.find((x) => x.partition === partition);
+    return { low: Number(e?.low ?? 0), high: Number(e?.high ?? 0) };
+  };
+
+  const pointers = new Map<number, CheckpointPointer>();
+  const committed = new Map<number, Record<string, number>>();
+  for (const partition of partitions) {
+    const c: Record<string, number> = {};
+    let pointer: CheckpointPointer | null = null;
+    for (const topic of topics) {
+      const entry = committedOf(topic, partition);
+      if (entry === undefined) continue;
+      c[topic] = entry.offset;
+      pointer ??= decodeCheckpointPointer(entry.metadata);
+    }
+    committed.set(partition, c);
+    if (pointer !== null) pointers.set(partition, pointer);
+  }
+
+  let payloads = new Map<number, Buffer>();
+  if (pointers.size > 0) {
+    try {
+      payloads = await ctx.reader.read([...pointers].map(([partition, pointer]) => ({ partition, pointer })));
+    } catch (e) {
+      // Without its checkpoint a partition starts empty at the committed offsets: alerts stay
+      // exactly-once, but windows and references are rebuilt from new data.
+      ctx.logger.error({ code: (e as { code?: unknown }).code, err: e, partitions: [...pointers.keys()] }, 'checkpoints could not be read; these partitions start with empty state');
+    }
+  }
+
+  const recovered: RecoveredPartition[] = [];
+  for (const [i, partition] of partitions.entries()) {
+    const tx = txs[i]!;
+    const c = committed.get(partition)!;
+    const pointer = pointers.get(partition);
+    const payload = payloads.get(partition);
+    let restored = false;
+    if (pointer !== undefined && payload !== undefined) {
+      const answer = await ctx.pool.send(ctx.pool.shardOf(partition), {
+        type: 'restore',
+        restore: { partition, snapshot: toArrayBuffer(payload), committed: c },
+      });
+      const outcome = answer.parts.find((p) => p.partition === partition)?.restored;
+      if (outcome?.ok) {
+        restored = true;
+        tx.pointer = pointer;
+        ctx.logger.info({ partition, bytes: outcome.bytes, restoreMs: Math.round(outcome.ms), covered: pointer.covered, committed: c }, 'partition state restored from its checkpoint');
+      } else {
+        ctx.logger.error({ partition, code: outcome && !outcome.ok ? outcome.code : undefined, reason: outcome && !outcome.ok ? outcome.message : 'no answer' }, 'a checkpoint could not be restored; the partition starts with empty state');
+      }
+    }
+    if (!restored) await ctx.pool.send(ctx.pool.shardOf(partition), { type: 'restore', restore: { partition, snapshot: null, committed: {} } });
+    tx.lastCheckpointAt = Date.now();
+    const resume: Record<string, number> = {};
+    const backlog: string[] = [];
+    for (const topic of topics) {
+      const { low, high } = lowHigh(topic, partition);
+      const from = restored ? (pointer!.covered[topic] ?? low) : (c[topic] ?? low);
+      resume[topic] = Math.max(from, low);
+      if (high > resume[topic]) backlog.push(topic);
+    }
+    recovered.push({ partition, tx, resume, committed: c, restored, backlog });
+  }
+  ctx.logger.info({ partitions, ms: Date.now() - started, restored: recovered.filter((r) => r.restored).map((r) => r.partition) }, 'partitions taken over');
+  return recovered;
+}
+
+/** Initialising can fail while the broker is unreachable; retried while the partition is ours. */
+async function initWithRetry(tx: PartitionTransactions, ctx: RecoveryContext): Promise<void> {
+  let delay = 200;
+  for (;;) {
+    try {
+      await tx.init();
+      return;
+    } catch (e) {
+      if (!ctx.owns(tx.partition)) throw e;
+      ctx.logger.warn({ err: e, partition: tx.partition, retryInMs: delay }, 'could not initialise the partition\'s transactional producer; retrying');
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(5000, delay * 2);
+    }
+  }
+}
+
+function toArrayBuffer(b: Buffer): ArrayBuffer {
+  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+}
