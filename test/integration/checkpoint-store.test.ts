@@ -1,0 +1,289 @@
+import { randomBytes } from 'node:crypto';
+import { Admin, ConfigResourceTypes, Kafka, Producer } from 'kafkajs';
+import pino from 'pino';
+import { isDriftwatchError } from '../../detectors/errors';
+import type { DriftwatchConfig } from '../../src/config/config-types';
+import { loadConfig } from '../../src/config/load-config';
+import {
+  CheckpointReader,
+  checkpointMessages,
+  checkpointOffsetEntry,
+  checkpointPointer,
+  decodeCheckpointPointer,
+  type CheckpointPointer,
+} from '../../src/kafka/checkpoint-store';
+import { ensureTopics } from '../../src/kafka/topic-setup';
+import { createTopics, testBrokers, testKafka, uniqueName } from '../harness/env';
+
+// The checkpoint store against the real broker: chunks written in a transaction, the pointer in the
+// transaction's offset-commit metadata, read back with a read_committed consumer.
+
+const logger = pino({ level: process.env.DEBUG_DRIFTWATCH ? 'debug' : 'warn' }, pino.destination(2));
+
+function configFor(base: string): Readonly<DriftwatchConfig> {
+  return loadConfig({
+    env: {},
+    overrides: {
+      log: { level: 'warn' },
+      kafka: {
+        brokers: testBrokers(),
+        clientId: uniqueName('dw-cp-test'),
+        groupId: uniqueName('dw-cp-group'),
+        topics: {
+          inputs: `${base}.inputs`,
+          outputs: `${base}.outputs`,
+          feedback: `${base}.feedback`,
+          alerts: `${base}.alerts`,
+          dlq: `${base}.dlq`,
+          checkpoints: `${base}.checkpoints`,
+          retrainOutbox: `${base}.retrain-outbox`,
+        },
+      },
+    },
+  });
+}
+
+async function expectCode(promise: Promise<unknown>, code: string): Promise<Error> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(isDriftwatchError(error) ? error.code : `not a coded error: ${String(error)}`).toBe(code);
+  return error as Error;
+}
+
+describe('checkpoint store on the real broker', () => {
+  const partitions = 3;
+  let kafka: Kafka;
+  let admin: Admin;
+  let config: Readonly<DriftwatchConfig>;
+  let reader: CheckpointReader;
+  const producers: Producer[] = [];
+
+  beforeAll(async () => {
+    kafka = testKafka();
+    admin = kafka.admin();
+    await admin.connect();
+    config = configFor(uniqueName('cp'));
+    // The inputs exist with 3 partitions; ensureTopics creates everything else from that count.
+    await createTopics(admin, [{ topic: config.kafka.topics.inputs, numPartitions: partitions }]);
+    await ensureTopics(admin, config, logger);
+    // The first group request on a fresh broker creates __consumer_offsets; kafkajs' admin retries
+    // the coordinator lookup until it is there, its sendOffsets gives up sooner.
+    await admin.fetchOffsets({ groupId: config.kafka.groupId, topics: [config.kafka.topics.inputs] });
+    reader = new CheckpointReader(kafka, config, logger);
+  });
+
+  afterAll(async () => {
+    await Promise.all(producers.map((p) => p.disconnect()));
+    await admin.disconnect();
+  });
+
+  async function transactionalProducer(): Promise<Producer> {
+    const producer = kafka.producer({ transactionalId: uniqueName('dw-cp-txn'), maxInFlightRequests: 1, idempotent: true });
+    producers.push(producer);
+    await producer.connect();
+    return producer;
+  }
+
+  /** What the runtime does for a checkpoint of partition p: chunks + sendOffsets with the pointer, in one transaction. */
+  async function writeCheckpoint(
+    producer: Producer,
+    partition: number,
+    payload: Buffer,
+    nextOffset: number,
+    outcome: 'commit' | 'abort' = 'commit',
+  ): Promise<CheckpointPointer> {
+    const transaction = await producer.transaction();
+    const sent = await transaction.send({ topic: config.kafka.topics.checkpoints, messages: checkpointMessages(partition, payload) });
+    expect(sent).toHaveLength(1);
+    const pointer = checkpointPointer(Number(sent[0]!.baseOffset), payload, { [config.kafka.topics.inputs]: nextOffset, [config.kafka.topics.outputs]: nextOffset + 1 });
+    await transaction.sendOffsets({
+      consumerGroupId: config.kafka.groupId,
+      topics: [{ topic: config.kafka.topics.inputs, partitions: [checkpointOffsetEntry(partition, nextOffset, pointer)] }],
+    });
+    if (outcome === 'commit') await transaction.commit();
+    else await transaction.abort();
+    return pointer;
+  }
+
+  async function fetchCommitted(partition: number): Promise<{ offset: string; pointer: CheckpointPointer | null }> {
+    const [topic] = await admin.fetchOffsets({ groupId: config.kafka.groupId, topics: [config.kafka.topics.inputs] });
+    const entry = topic!.partitions.find((p) => p.partition === partition)!;
+    return { offset: entry.offset, pointer: decodeCheckpointPointer(entry.metadata) };
+  }
+
+  /**
+   * The committed offset + pointer once the commit of `nextOffset` shows. commit() returns when the
+   * coordinator has logged the decision; the group coordinator applies the transaction's offsets when
+   * the marker reaches __consumer_offsets, a moment later (kafkajs' OffsetFetch predates KIP-447's
+   * require_stable, so it does not wait for them).
+   */
+  async function committedPointer(partition: number, nextOffset: number): Promise<{ offset: string; pointer: CheckpointPointer | null }> {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const committed = await fetchCommitted(partition);
+      if (committed.offset === String(nextOffset) || Date.now() > deadline) return committed;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  it('creates the checkpoint topic compacted with the inputs’ partition count, and the compacted retrain outbox', async () => {
+    const { checkpoints, retrainOutbox } = config.kafka.topics;
+    const metadata = await admin.fetchTopicMetadata({ topics: [checkpoints, retrainOutbox] });
+    for (const t of metadata.topics) expect(t.partitions).toHaveLength(partitions);
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [checkpoints, retrainOutbox].map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
+    });
+    const configs = new Map(described.resources.map((r) => [r.resourceName, new Map(r.configEntries.map((e) => [e.configName, e.configValue]))]));
+    expect(configs.get(checkpoints)?.get('cleanup.policy')).toBe('compact');
+    expect(Number(configs.get(checkpoints)?.get('max.message.bytes'))).toBeGreaterThanOrEqual(16 * 1024 * 1024);
+    expect(configs.get(checkpoints)?.get('segment.ms')).toBe(String(10 * 60 * 1000));
+    expect(configs.get(checkpoints)?.get('min.cleanable.dirty.ratio')).toBe('0.1');
+    expect(configs.get(retrainOutbox)?.get('cleanup.policy')).toBe('compact');
+    // Running it again (a restart) changes nothing and does not fail.
+    await expect(ensureTopics(admin, config, logger)).resolves.toMatchObject({ coPartitioned: true });
+  });
+
+  it('refuses an existing checkpoint topic with fewer partitions than the inputs, naming the fix', async () => {
+    const small = configFor(uniqueName('cp-small'));
+    await createTopics(admin, [
+      { topic: small.kafka.topics.inputs, numPartitions: 4 },
+      { topic: small.kafka.topics.checkpoints, numPartitions: 2, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
+    ]);
+    const error = await expectCode(ensureTopics(admin, small, logger), 'DRIFTWATCH_CHECKPOINT_TOPIC_TOO_FEW_PARTITIONS');
+    expect(error.message).toContain(`--alter --topic ${small.kafka.topics.checkpoints} --partitions 4`);
+  });
+
+  it('writes a 3 MB checkpoint in a transaction with sendOffsets + metadata; admin.fetchOffsets returns the pointer; the read gives identical bytes', async () => {
+    const producer = await transactionalProducer();
+    const payload = randomBytes(3 * 1024 * 1024);
+    const pointer = await writeCheckpoint(producer, 0, payload, 1000);
+    expect(pointer.chunks).toBe(6);
+    const committed = await committedPointer(0, 1000);
+    expect(committed.offset).toBe('1000');
+    expect(committed.pointer).toEqual(pointer);
+    const read = await reader.read([{ partition: 0, pointer: committed.pointer! }]);
+    expect([...read.keys()]).toEqual([0]);
+    expect(read.get(0)!.equals(payload)).toBe(true);
+  });
+
+  it('reads two partitions in one session, each the newest committed checkpoint', async () => {
+    const producer = await transactionalProducer();
+    const older = randomBytes(700_000);
+    await writeCheckpoint(producer, 1, older, 5);
+    const one = randomBytes(1_500_000);
+    const two = randomBytes(10); // a tiny one next to a big one
+    await writeCheckpoint(producer, 1, one, 10);
+    await writeCheckpoint(producer, 2, two, 20);
+    const p1 = (await committedPointer(1, 10)).pointer!;
+    const p2 = (await committedPointer(2, 20)).pointer!;
+    expect(p1.covered[config.kafka.topics.inputs]).toBe(10);
+    const read = await reader.read([
+      { partition: 1, pointer: p1 },
+      { partition: 2, pointer: p2 },
+    ]);
+    expect(read.get(1)!.equals(one)).toBe(true);
+    expect(read.get(2)!.equals(two)).toBe(true);
+  });
+
+  it('never returns an aborted checkpoint: the old pointer still reads the old payload, the aborted one is MISSING', async () => {
+    const producer = await transactionalProducer();
+    const old = randomBytes(1_200_000);
+    const oldPointer = await writeCheckpoint(producer, 0, old, 2000);
+    const aborted = randomBytes(1_200_000);
+    const abortedPointer = await writeCheckpoint(producer, 0, aborted, 3000, 'abort');
+    expect(abortedPointer.offset).toBeGreaterThan(oldPointer.offset);
+
+    // Its records sit at the end of the partition, filtered out: the reader sees it reached the end
+    // (past the abort marker) without finding them.
+    expect((await committedPointer(0, 2000)).offset).toBe('2000');
+    const started = Date.now();
+    const error = await expectCode(reader.read([{ partition: 0, pointer: abortedPointer }], { timeoutMs: 20_000 }), 'DRIFTWATCH_CHECKPOINT_MISSING');
+    process.stdout.write(`checkpoint-store: aborted pointer rejected in ${Date.now() - started} ms: ${error.message}\n`);
+    expect((error as { retryable?: boolean }).retryable).toBe(false);
+
+    // The abort marker is written (the reader passed it), and so is the one on __consumer_offsets
+    // (one marker request per broker): the aborted transaction's offset commit and metadata never showed.
+    const committed = await fetchCommitted(0);
+    expect(committed.offset).toBe('2000');
+    expect(committed.pointer).toEqual(oldPointer);
+    expect((await reader.read([{ partition: 0, pointer: committed.pointer! }])).get(0)!.equals(old)).toBe(true);
+
+    // With a committed checkpoint after it, the same pointer is just as unreadable.
+    const newer = randomBytes(300_000);
+    const newerPointer = await writeCheckpoint(producer, 0, newer, 4000);
+    await expectCode(reader.read([{ partition: 0, pointer: abortedPointer }], { timeoutMs: 20_000 }), 'DRIFTWATCH_CHECKPOINT_MISSING');
+    expect((await reader.read([{ partition: 0, pointer: newerPointer }])).get(0)!.equals(newer)).toBe(true);
+  });
+
+  it('rejects a pointer that does not match the records as CORRUPT, a deleted or never-written one as MISSING', async () => {
+    const producer = await transactionalProducer();
+    const payload = randomBytes(600_000);
+    const pointer = await writeCheckpoint(producer, 2, payload, 50);
+    // Another checkpoint's digest / another chunk count at the same offset: never mixed up.
+    const otherSha = { ...pointer, sha256: pointer.sha256.replace(/^./, (c) => (c === '0' ? '1' : '0')) };
+    await expectCode(reader.read([{ partition: 2, pointer: otherSha }]), 'DRIFTWATCH_CHECKPOINT_CORRUPT');
+    await expectCode(reader.read([{ partition: 2, pointer: { ...pointer, chunks: 1 } }]), 'DRIFTWATCH_CHECKPOINT_CORRUPT');
+    // A pointer beyond the end (e.g. a topic recreated since): nothing arrives within the timeout.
+    const beyond = await expectCode(reader.read([{ partition: 2, pointer: { ...pointer, offset: pointer.offset + 1000 } }], { timeoutMs: 2_000 }), 'DRIFTWATCH_CHECKPOINT_MISSING');
+    expect((beyond as { retryable?: boolean }).retryable).toBe(true);
+    // A partition the topic does not have.
+    await expectCode(reader.read([{ partition: partitions, pointer }]), 'DRIFTWATCH_CHECKPOINT_MISSING');
+  });
+
+  it('rejects a pointer below the log start (records deleted) as MISSING at once', async () => {
+    // DeleteRecords is refused on a compact-only topic: an operator's compact,delete topic shows the case.
+    const deleting = configFor(uniqueName('cp-delete'));
+    const topic = deleting.kafka.topics.checkpoints;
+    await createTopics(admin, [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact,delete' }] }]);
+    const producer = await transactionalProducer();
+    const transaction = await producer.transaction();
+    const payload = randomBytes(1000);
+    const sent = await transaction.send({ topic, messages: checkpointMessages(0, payload) });
+    await transaction.commit();
+    const pointer = checkpointPointer(Number(sent[0]!.baseOffset), payload, {});
+    const deletingReader = new CheckpointReader(kafka, deleting, logger);
+    expect((await deletingReader.read([{ partition: 0, pointer }])).get(0)!.equals(payload)).toBe(true);
+    const [offsets] = await admin.fetchTopicOffsets(topic);
+    await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: offsets!.high }] });
+    const error = await expectCode(deletingReader.read([{ partition: 0, pointer }]), 'DRIFTWATCH_CHECKPOINT_MISSING');
+    expect(error.message).toContain('records deleted');
+  });
+
+  it('needs the max.message.bytes ensureTopics sets: kafkajs sends one checkpoint as ONE record batch, which a default topic refuses', async () => {
+    const plain = configFor(uniqueName('cp-plain'));
+    await createTopics(admin, [{ topic: plain.kafka.topics.checkpoints, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }]);
+    const producer = await transactionalProducer();
+    const transaction = await producer.transaction();
+    const payload = randomBytes(3 * 1024 * 1024); // 6 chunks of 512 KiB, each under the 1 MiB default
+    const refused = await transaction.send({ topic: plain.kafka.topics.checkpoints, messages: checkpointMessages(0, payload) }).then(
+      () => null,
+      (e: unknown) => e as Error,
+    );
+    await transaction.abort();
+    expect(refused?.message ?? 'accepted').toMatch(/too large|larger than/i);
+  });
+
+  it('measures the read time of 1 MB and 10 MB checkpoints', async () => {
+    const producer = await transactionalProducer();
+    const figures: Record<string, number> = {};
+    for (const [label, bytes] of [
+      ['1MB', 1024 * 1024],
+      ['10MB', 10 * 1024 * 1024],
+    ] as const) {
+      const payload = randomBytes(bytes);
+      const writeStart = Date.now();
+      await writeCheckpoint(producer, 1, payload, bytes);
+      figures[`write_${label}_ms`] = Date.now() - writeStart;
+      const pointer = (await committedPointer(1, bytes)).pointer!;
+      const readStart = Date.now();
+      const read = await reader.read([{ partition: 1, pointer }]);
+      figures[`read_${label}_ms`] = Date.now() - readStart;
+      expect(read.get(1)!.equals(payload)).toBe(true);
+    }
+    // Reported, not asserted (no wall-clock thresholds in tests).
+    process.stdout.write(`checkpoint-store figures: ${JSON.stringify(figures)}\n`);
+  });
+});
