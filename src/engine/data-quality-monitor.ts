@@ -9,8 +9,10 @@
 import type { DriftwatchConfig } from '../config/config-types';
 import type { AlertManager, AlertSink } from './alert-manager';
 import { testRate } from './detection-tests';
+import type { TopicTable } from './event-snapshot';
 import { REJECTED_RECORDS_METRIC, type MetricDef } from './metric-catalog';
-import type { IncidentState } from './series';
+import { decodeIncident, encodeIncident, type IncidentState } from './series';
+import { decNum, encNum, invalidSnapshot, readArray, readInt, readString } from './snapshot-codec';
 
 const METRIC: MetricDef = { name: REJECTED_RECORDS_METRIC, kind: 'data_quality', type: 'rate' };
 /** Model keys tracked per stream; further keys share `__other__`. */
@@ -36,6 +38,12 @@ interface StreamState {
   maxTs: number;
   readonly keys: Map<string, KeyState>;
 }
+
+/**
+ * Per stream [topic (index into the snapshot's topic table), partition, maxTs, keys], each key
+ * [key, refK, refN, winK, winN, winStart, winEnd, fromOffset, toOffset, incident].
+ */
+export type DataQualitySnapshot = unknown[][];
 
 export class DataQualityMonitor {
   private readonly streams = new Map<string, StreamState>();
@@ -84,6 +92,51 @@ export class DataQualityMonitor {
     if (offset > k.toOffset) k.toOffset = offset;
     if (k.winN < this.config.windows.size) return;
     this.evaluate(s, key, k, out);
+  }
+
+  toSnapshot(topics: TopicTable): DataQualitySnapshot {
+    const out: DataQualitySnapshot = [];
+    for (const s of this.streams.values()) {
+      const keys: unknown[] = [];
+      for (const [key, k] of s.keys) {
+        keys.push([key, k.refK, k.refN, k.winK, k.winN, encNum(k.winStart), encNum(k.winEnd), encNum(k.fromOffset), encNum(k.toOffset), encodeIncident(k.incident)]);
+      }
+      out.push([topics.indexOf(s.topic), s.partition, encNum(s.maxTs), keys]);
+    }
+    return out;
+  }
+
+  /** Loads {@link toSnapshot} output into this (new, empty) monitor. */
+  restoreSnapshot(v: unknown, path: string, topics: readonly string[]): void {
+    readArray(v, path).forEach((sv, i) => {
+      const p = `${path}[${i}]`;
+      const a = readArray(sv, p, 4);
+      const topic = topics[readInt(a[0], `${p}[0]`, 0, topics.length - 1)] as string;
+      const partition = readInt(a[1], `${p}[1]`);
+      const sk = `${topic}\u001f${partition}`;
+      if (this.streams.has(sk)) throw invalidSnapshot(p, 'duplicate stream');
+      const s: StreamState = { topic, partition, maxTs: decNum(a[2], `${p}[2]`), keys: new Map() };
+      const keys = readArray(a[3], `${p}[3]`);
+      if (keys.length > MAX_KEYS_PER_STREAM + 1) throw invalidSnapshot(`${p}[3]`, 'more keys than the cap');
+      keys.forEach((kv, j) => {
+        const kp = `${p}[3][${j}]`;
+        const x = readArray(kv, kp, 10);
+        const key = readString(x[0], `${kp}[0]`);
+        if (s.keys.has(key)) throw invalidSnapshot(kp, 'duplicate key');
+        const k = newKeyState();
+        k.refN = readInt(x[2], `${kp}[2]`);
+        k.refK = readInt(x[1], `${kp}[1]`, 0, k.refN);
+        k.winN = readInt(x[4], `${kp}[4]`);
+        k.winK = readInt(x[3], `${kp}[3]`, 0, k.winN);
+        k.winStart = decNum(x[5], `${kp}[5]`);
+        k.winEnd = decNum(x[6], `${kp}[6]`);
+        k.fromOffset = decNum(x[7], `${kp}[7]`);
+        k.toOffset = decNum(x[8], `${kp}[8]`);
+        decodeIncident(x[9], `${kp}[9]`, k.incident);
+        s.keys.set(key, k);
+      });
+      this.streams.set(sk, s);
+    });
   }
 
   private evaluate(s: StreamState, key: string, k: KeyState, out: AlertSink): void {

@@ -5,9 +5,11 @@
  * window closes and all the version's series are evaluated together.
  */
 import type { SourceRange } from '../alerts/alert-types';
+import type { TopicTable } from './event-snapshot';
 import type { MetricDef } from './metric-catalog';
-import { CategoricalSeries, ContinuousSeries, RateSeries, type Series } from './series';
+import { CategoricalSeries, ContinuousSeries, RateSeries, seriesFromSnapshot, type Series, type SeriesSnapshot } from './series';
 import type { Slice, SliceRegistry } from './slice-registry';
+import { decNum, encNum, invalidSnapshot, readArray, readInt, readObject, type SnapNumber } from './snapshot-codec';
 
 /** Model windows whose source offsets are kept for series that carry values over several windows. */
 const SOURCE_HISTORY = 64;
@@ -22,6 +24,43 @@ export interface SeriesSettings {
   referenceSize: number;
   trailing: boolean;
   profile: ProfileLookup | null;
+}
+
+/** Source ranges as [topic (index into the snapshot's topic table), partition, from, to]. */
+type SourcesSnapshot = number[][];
+
+/** The window clock, the series as [sliceId, metricIndex, state], the offsets of the open and recent windows. */
+export interface ModelVersionSnapshot {
+  clock: number;
+  inWindow: number;
+  seq: number;
+  winStart: SnapNumber;
+  winEnd: SnapNumber;
+  series: [number, number, SeriesSnapshot][];
+  sources: SourcesSnapshot;
+  history: [number, SourcesSnapshot][];
+}
+
+function encodeSources(m: Map<string, SourceRange>, topics: TopicTable): SourcesSnapshot {
+  const out: SourcesSnapshot = [];
+  for (const r of m.values()) out.push([topics.indexOf(r.topic), r.partition, r.from_offset, r.to_offset]);
+  return out;
+}
+
+function decodeSources(v: unknown, path: string, topics: readonly string[]): Map<string, SourceRange> {
+  const m = new Map<string, SourceRange>();
+  readArray(v, path).forEach((rv, i) => {
+    const p = `${path}[${i}]`;
+    const a = readArray(rv, p, 4);
+    const topic = topics[readInt(a[0], `${p}[0]`, 0, topics.length - 1)] as string;
+    const partition = readInt(a[1], `${p}[1]`);
+    const from = readInt(a[2], `${p}[2]`);
+    const to = readInt(a[3], `${p}[3]`, from);
+    const key = `${topic}\u001f${partition}`;
+    if (m.has(key)) throw invalidSnapshot(p, 'duplicate topic-partition');
+    m.set(key, { topic, partition, from_offset: from, to_offset: to });
+  });
+  return m;
 }
 
 export class ModelVersionState {
@@ -124,6 +163,71 @@ export class ModelVersionState {
     }
     add(this.sources);
     return [...merged.values()].sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
+  }
+
+  toSnapshot(topics: TopicTable): ModelVersionSnapshot {
+    const series: [number, number, SeriesSnapshot][] = [];
+    this.series.forEach((row, sliceId) => {
+      if (row === undefined) return;
+      row.forEach((s, metricIndex) => {
+        if (s !== undefined) series.push([sliceId, metricIndex, s.toSnapshot()]);
+      });
+    });
+    const history: [number, SourcesSnapshot][] = [];
+    for (const [seq, m] of this.history) history.push([seq, encodeSources(m, topics)]);
+    return {
+      clock: this.clock,
+      inWindow: this.inWindow,
+      seq: this.seq,
+      winStart: encNum(this.winStart),
+      winEnd: encNum(this.winEnd),
+      series,
+      sources: encodeSources(this.sources, topics),
+      history,
+    };
+  }
+
+  /** Restores {@link toSnapshot} output; `slices` must already hold the model's restored slices. */
+  static fromSnapshot(
+    v: unknown,
+    path: string,
+    modelId: string,
+    version: string,
+    slices: SliceRegistry,
+    metrics: readonly MetricDef[],
+    settings: SeriesSettings,
+    topics: readonly string[],
+  ): ModelVersionState {
+    const o = readObject(v, path);
+    const mv = new ModelVersionState(modelId, version, slices, metrics, settings);
+    mv.clock = readInt(o.clock, `${path}.clock`);
+    mv.inWindow = readInt(o.inWindow, `${path}.inWindow`, 0, mv.clock);
+    mv.seq = readInt(o.seq, `${path}.seq`);
+    mv.winStart = decNum(o.winStart, `${path}.winStart`);
+    mv.winEnd = decNum(o.winEnd, `${path}.winEnd`);
+    const trailing = settings.trailing;
+    readArray(o.series, `${path}.series`).forEach((sv, i) => {
+      const p = `${path}.series[${i}]`;
+      const a = readArray(sv, p, 3);
+      const sliceId = readInt(a[0], `${p}[0]`, 0, slices.slices.length - 1);
+      const metricIndex = readInt(a[1], `${p}[1]`, 0, metrics.length - 1);
+      let row = mv.series[sliceId];
+      if (row === undefined) {
+        row = [];
+        mv.series[sliceId] = row;
+      }
+      if (row[metricIndex] !== undefined) throw invalidSnapshot(p, 'duplicate series');
+      const id = { def: metrics[metricIndex] as MetricDef, metricIndex, slice: slices.slices[sliceId] as Slice, refCap: settings.referenceSize, trailing };
+      row[metricIndex] = seriesFromSnapshot(a[2], `${p}[2]`, id);
+    });
+    mv.sources = decodeSources(o.sources, `${path}.sources`, topics);
+    readArray(o.history, `${path}.history`).forEach((hv, i) => {
+      const a = readArray(hv, `${path}.history[${i}]`, 2);
+      const seq = readInt(a[0], `${path}.history[${i}][0]`);
+      if (mv.history.has(seq)) throw invalidSnapshot(`${path}.history[${i}]`, 'duplicate window');
+      mv.history.set(seq, decodeSources(a[1], `${path}.history[${i}][1]`, topics));
+    });
+    return mv;
   }
 
   /** Closes the open window (after its evaluation) and opens the next one. */

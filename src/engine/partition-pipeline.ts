@@ -30,14 +30,17 @@ import {
   metricCatalog,
   type MetricDef,
 } from './metric-catalog';
-import { ModelVersionState, type ProfileLookup } from './model-version-state';
+import { ModelVersionState, type ProfileLookup, type SeriesSettings } from './model-version-state';
+import { TopicTable, decodeEvent, encodeEvent } from './event-snapshot';
+import { readEnvelope, SNAPSHOT_FORMAT, SNAPSHOT_VERSION, stateFingerprint, type PipelineSnapshot } from './pipeline-snapshot';
+import { decNum, encNum, guarded, invalidSnapshot, readArray, readInt, readObject, readString } from './snapshot-codec';
 import { RedoTracker } from './redo-tracker';
 import { RequestJoin, type OpenRequest } from './request-join';
 import type { CategoricalSeries, ContinuousSeries, RateSeries } from './series';
 import { SliceRegistry } from './slice-registry';
 import { StreamMerger, type MergedEvent } from './stream-merger';
 
-export type { DecodeResult, RecordDecoder };
+export type { DecodeResult, RecordDecoder, PipelineSnapshot };
 
 /** Per-call counts (deltas of this push/finish call, not running totals). */
 export interface PipelineCounters {
@@ -246,21 +249,127 @@ export class PartitionPipeline {
 
   private modelVersion(modelId: string, version: string): ModelVersionState {
     let m = this.models.get(modelId);
-    if (m === undefined) {
-      const slices = new SliceRegistry(this.config.slices.dimensions, this.config.slices.maxValuesPerField, this.config.slices.maxValuesPerModel, this.limitHit);
-      m = { slices, versions: new Map() };
-      this.models.set(modelId, m);
-    }
+    if (m === undefined) m = this.newModel(modelId);
     let mv = m.versions.get(version);
     if (mv === undefined) {
-      mv = new ModelVersionState(modelId, version, m.slices, this.metrics, {
-        referenceSize: this.referenceSize,
-        trailing: this.trailing,
-        profile: this.profile,
-      });
+      mv = new ModelVersionState(modelId, version, m.slices, this.metrics, this.seriesSettings());
       m.versions.set(version, mv);
     }
     return mv;
+  }
+
+  private newModel(modelId: string): ModelState {
+    const slices = new SliceRegistry(this.config.slices.dimensions, this.config.slices.maxValuesPerField, this.config.slices.maxValuesPerModel, this.limitHit);
+    const m: ModelState = { slices, versions: new Map() };
+    this.models.set(modelId, m);
+    return m;
+  }
+
+  private seriesSettings(): SeriesSettings {
+    return { referenceSize: this.referenceSize, trailing: this.trailing, profile: this.profile };
+  }
+
+  /**
+   * The whole state as a JSON-safe object (a checkpoint): everything that influences future
+   * outputs — events waiting in the merge, open requests and early arrivals, sessions of the redo
+   * derivation, slices, every series (references, windows, sequential detectors, incidents), the
+   * data-quality counts, window offsets and the event-time clock. Caches that do not change
+   * outputs (decoded keys) are left out. Call between push() calls only.
+   */
+  snapshot(): PipelineSnapshot {
+    const topics = new TopicTable();
+    const mvIndex = new Map<ModelVersionState, number>();
+    const models: PipelineSnapshot['models'] = [];
+    for (const [id, m] of this.models) {
+      const versions: PipelineSnapshot['models'][number]['versions'] = [];
+      for (const [version, mv] of m.versions) {
+        mvIndex.set(mv, mvIndex.size);
+        versions.push([version, mv.toSnapshot(topics)]);
+      }
+      models.push({ id, slices: m.slices.toSnapshot(), versions });
+    }
+    const encodeM = (mv: ModelVersionState): number => mvIndex.get(mv) as number;
+    const encodeE = (e: MergedEvent): unknown => encodeEvent(e, topics);
+    return {
+      format: SNAPSHOT_FORMAT,
+      version: SNAPSHOT_VERSION,
+      fingerprint: this.fingerprint(),
+      topics: topics.list,
+      eventTime: encNum(this.eventTime),
+      windowsClosed: this.windowsClosed,
+      testsRun: this.testsRun,
+      merger: this.merger.toSnapshot(topics),
+      join: this.join.toSnapshot({ encodeM, encodeE }),
+      redo: this.redo.toSnapshot(),
+      quality: this.quality.toSnapshot(topics),
+      models,
+    };
+  }
+
+  private fingerprintText: string | null = null;
+
+  private fingerprint(): string {
+    if (this.fingerprintText === null) this.fingerprintText = stateFingerprint(this.config, this.profileOnly);
+    return this.fingerprintText;
+  }
+
+  /**
+   * A pipeline that continues exactly where the one that took `snapshot` (a {@link snapshot}
+   * result, possibly through JSON) stopped: same alerts (ids and statistics), DLQ entries,
+   * retraining triggers and counters as if it had never stopped.
+   * @throws DriftwatchError `DRIFTWATCH_CHECKPOINT_INVALID` (not a pipeline snapshot, or damaged)
+   *   or `DRIFTWATCH_CHECKPOINT_INCOMPATIBLE` (another format version, or taken under a config
+   *   whose state-shaping options differ).
+   */
+  static restore(config: Readonly<DriftwatchConfig>, decode: RecordDecoder, snapshot: unknown, options: PartitionPipelineOptions = {}): PartitionPipeline {
+    const pipeline = new PartitionPipeline(config, decode, options);
+    guarded('(root)', () => pipeline.load(readEnvelope(snapshot, pipeline.fingerprint())));
+    return pipeline;
+  }
+
+  /** Loads the parts of a snapshot whose envelope was checked into this new pipeline. */
+  private load(o: Record<string, unknown>): void {
+    const topics = readArray(o.topics, 'topics').map((t, i) => readString(t, `topics[${i}]`));
+    this.eventTime = decNum(o.eventTime, 'eventTime');
+    this.windowsClosed = readInt(o.windowsClosed, 'windowsClosed');
+    this.testsRun = readInt(o.testsRun, 'testsRun');
+    const mvs: ModelVersionState[] = [];
+    readArray(o.models, 'models').forEach((mvv, i) => {
+      const p = `models[${i}]`;
+      const mo = readObject(mvv, p);
+      const id = readString(mo.id, `${p}.id`);
+      if (this.models.has(id)) throw invalidSnapshot(p, 'duplicate model');
+      const m = this.newModel(id);
+      m.slices.restoreSnapshot(mo.slices, `${p}.slices`);
+      readArray(mo.versions, `${p}.versions`).forEach((vv, j) => {
+        const vp = `${p}.versions[${j}]`;
+        const a = readArray(vv, vp, 2);
+        const version = readString(a[0], `${vp}[0]`);
+        if (m.versions.has(version)) throw invalidSnapshot(vp, 'duplicate version');
+        const mv = ModelVersionState.fromSnapshot(a[1], `${vp}[1]`, id, version, m.slices, this.metrics, this.seriesSettings(), topics);
+        m.versions.set(version, mv);
+        mvs.push(mv);
+      });
+    });
+    this.merger.restoreSnapshot(o.merger, 'merger', topics);
+    const checkSlices = (mv: ModelVersionState, ids: readonly number[], path: string): void => {
+      for (const id of ids) if (id >= mv.slices.slices.length) throw invalidSnapshot(path, `slice ${id} of ${mv.modelId} does not exist`);
+    };
+    this.join.restoreSnapshot(o.join, 'join', {
+      decodeM: (v, path) => mvs[readInt(v, path, 0, mvs.length - 1)] as ModelVersionState,
+      decodeE: (v, path) => {
+        const e = decodeEvent(v, path, topics);
+        if (e.event.type === 'input') throw invalidSnapshot(path, 'an input cannot wait for its input');
+        return e;
+      },
+      check: (r, path) => {
+        if (r.modelId !== r.mv.modelId) throw invalidSnapshot(path, 'request of another model than its state');
+        checkSlices(r.mv, r.sliceIds, path);
+        for (const out of r.outputs) checkSlices(out.mv, out.sliceIds, path);
+      },
+    });
+    this.redo.restoreSnapshot(o.redo, 'redo');
+    this.quality.restoreSnapshot(o.quality, 'quality', topics);
   }
 
   private process(e: MergedEvent): void {

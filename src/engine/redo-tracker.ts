@@ -4,6 +4,14 @@
  * (model, session) in insertion order, forgetting sessions idle for longer than the window, and at
  * most `maxSessions` of them (the oldest go first).
  */
+import { decNum, encNum, invalidSnapshot, readArray, readFinite, readObject, readString, type SnapNumber } from './snapshot-codec';
+
+/** Sessions least recently active first, flat: [model\u001fsession, requestId, ts, …]; headTs as is. */
+export interface RedoTrackerSnapshot {
+  last: (string | number)[];
+  headTs: SnapNumber;
+}
+
 export class RedoTracker {
   private readonly last = new Map<string, { requestId: string; ts: number }>();
   /** ts of the least recently active session (a lower bound): no scan while nothing is idle. */
@@ -40,5 +48,30 @@ export class RedoTracker {
     if (prev === undefined || prev.requestId === requestId) return null;
     const gap = ts - prev.ts;
     return gap >= 0 && gap <= this.windowMs ? prev.requestId : null;
+  }
+
+  toSnapshot(): RedoTrackerSnapshot {
+    const last: (string | number)[] = new Array<string | number>(this.last.size * 3);
+    let i = 0;
+    for (const [k, v] of this.last) {
+      last[i++] = k;
+      last[i++] = v.requestId;
+      last[i++] = v.ts;
+    }
+    return { last, headTs: encNum(this.headTs) };
+  }
+
+  /** Loads {@link toSnapshot} output into this (new, empty) tracker. */
+  restoreSnapshot(v: unknown, path: string): void {
+    const o = readObject(v, path);
+    const a = readArray(o.last, `${path}.last`);
+    if (a.length % 3 !== 0) throw invalidSnapshot(`${path}.last`, 'not triples');
+    if (a.length / 3 > this.maxSessions) throw invalidSnapshot(`${path}.last`, 'more sessions than the cap');
+    for (let i = 0; i < a.length; i += 3) {
+      const k = readString(a[i], `${path}.last[${i}]`);
+      if (this.last.has(k)) throw invalidSnapshot(`${path}.last[${i}]`, 'duplicate session');
+      this.last.set(k, { requestId: readString(a[i + 1], `${path}.last[${i + 1}]`), ts: readFinite(a[i + 2], `${path}.last[${i + 2}]`) });
+    }
+    this.headTs = decNum(o.headTs, `${path}.headTs`);
   }
 }

@@ -9,6 +9,20 @@
  * Each entry evicted because a table is full (not by its TTL) is reported to `onLimitHit` (the
  * pipeline counts it as limit `joinMaxPending` in `PipelineCounters.limitHits`).
  */
+import {
+  decNum,
+  encNum,
+  invalidSnapshot,
+  readArray,
+  readFinite,
+  readInt,
+  readIntArray,
+  readNullableString,
+  readObject,
+  readString,
+  type SnapNumber,
+} from './snapshot-codec';
+
 export interface OpenRequest<M> {
   readonly requestId: string;
   readonly modelId: string;
@@ -22,6 +36,32 @@ export interface OpenRequest<M> {
   label: string | null;
   redo: boolean;
   switchedToTyping: boolean;
+}
+
+/** How the owner encodes what the join holds for it (model-version states and parked events). */
+export interface JoinSnapshotEncoder<M, E> {
+  encodeM(m: M): number;
+  encodeE(e: E): unknown;
+}
+
+export interface JoinSnapshotDecoder<M, E> {
+  decodeM(v: unknown, path: string): M;
+  decodeE(v: unknown, path: string): E;
+  /** Checks a restored request against the owner's state (e.g. its slice ids exist). */
+  check(r: OpenRequest<M>, path: string): void;
+}
+
+/**
+ * Open requests in table order, one row each: [requestId, model (index into `models`), ts,
+ * expiresAt − ts, mv, sliceIds, outputs as [mv, prediction, sliceIds or 1 = the request's], label,
+ * flags (1 redo, 2 switched to typing)]; early arrivals in table order: [requestId, expiresAt, items].
+ */
+export interface RequestJoinSnapshot {
+  models: string[];
+  open: unknown[][];
+  early: unknown[][];
+  openHead: SnapNumber;
+  earlyHead: SnapNumber;
 }
 
 interface EarlyArrival<E> {
@@ -149,6 +189,79 @@ export class RequestJoin<M, E> {
       }
     }
     return orphans;
+  }
+
+  /** Both tables in their order (the order decides which entries expire or are evicted first). */
+  toSnapshot(codec: JoinSnapshotEncoder<M, E>): RequestJoinSnapshot {
+    const models: string[] = [];
+    const modelIndex = new Map<string, number>();
+    const open: unknown[][] = new Array<unknown[]>(this.open.size);
+    let i = 0;
+    for (const r of this.open.values()) {
+      let mi = modelIndex.get(r.modelId);
+      if (mi === undefined) {
+        mi = models.length;
+        models.push(r.modelId);
+        modelIndex.set(r.modelId, mi);
+      }
+      const outputs = r.outputs.map((o) => [codec.encodeM(o.mv), o.prediction, o.sliceIds === r.sliceIds ? 1 : o.sliceIds.slice()]);
+      const flags = (r.redo ? 1 : 0) | (r.switchedToTyping ? 2 : 0);
+      open[i++] = [r.requestId, mi, r.ts, r.expiresAt - r.ts, codec.encodeM(r.mv), r.sliceIds.slice(), outputs, r.label, flags];
+    }
+    const early: unknown[][] = [];
+    for (const [requestId, e] of this.early) early.push([requestId, e.expiresAt, e.items.map((x) => codec.encodeE(x))]);
+    return { models, open, early, openHead: encNum(this.openHead), earlyHead: encNum(this.earlyHead) };
+  }
+
+  /** Loads {@link toSnapshot} output into this (new, empty) join. */
+  restoreSnapshot(v: unknown, path: string, codec: JoinSnapshotDecoder<M, E>): void {
+    const o = readObject(v, path);
+    const models = readArray(o.models, `${path}.models`).map((m, i) => readString(m, `${path}.models[${i}]`));
+    const open = readArray(o.open, `${path}.open`);
+    const early = readArray(o.early, `${path}.early`);
+    if (open.length > this.maxPending || early.length > this.maxPending) throw invalidSnapshot(path, 'more entries than join.maxPending');
+    open.forEach((rv, i) => {
+      const p = `${path}.open[${i}]`;
+      const row = readArray(rv, p, 9);
+      const requestId = readString(row[0], `${p}[0]`);
+      if (this.open.has(requestId)) throw invalidSnapshot(p, 'duplicate request id');
+      const ts = readFinite(row[2], `${p}[2]`);
+      const sliceIds = readIntArray(row[5], `${p}[5]`);
+      const outputs = readArray(row[6], `${p}[6]`).map((ov, j) => {
+        const op = `${p}[6][${j}]`;
+        const out = readArray(ov, op, 3);
+        return { mv: codec.decodeM(out[0], `${op}[0]`), prediction: readNullableString(out[1], `${op}[1]`), sliceIds: out[2] === 1 ? sliceIds : readIntArray(out[2], `${op}[2]`) };
+      });
+      const flags = readInt(row[8], `${p}[8]`, 0, 3);
+      const req: OpenRequest<M> = {
+        requestId,
+        modelId: models[readInt(row[1], `${p}[1]`, 0, models.length - 1)] as string,
+        ts,
+        expiresAt: ts + readFinite(row[3], `${p}[3]`),
+        mv: codec.decodeM(row[4], `${p}[4]`),
+        sliceIds,
+        outputs,
+        label: readNullableString(row[7], `${p}[7]`),
+        redo: (flags & 1) !== 0,
+        switchedToTyping: (flags & 2) !== 0,
+      };
+      codec.check(req, p);
+      this.open.set(requestId, req);
+      this.openQueue.push(req);
+    });
+    early.forEach((ev, i) => {
+      const p = `${path}.early[${i}]`;
+      const row = readArray(ev, p, 3);
+      const requestId = readString(row[0], `${p}[0]`);
+      if (this.early.has(requestId)) throw invalidSnapshot(p, 'duplicate request id');
+      const items = readArray(row[2], `${p}[2]`).map((x, j) => codec.decodeE(x, `${p}[2][${j}]`));
+      if (items.length === 0) throw invalidSnapshot(p, 'no items');
+      const entry: EarlyArrival<E> = { expiresAt: readFinite(row[1], `${p}[1]`), items };
+      this.early.set(requestId, entry);
+      this.earlyQueue.push({ requestId, entry });
+    });
+    this.openHead = decNum(o.openHead, `${path}.openHead`);
+    this.earlyHead = decNum(o.earlyHead, `${path}.earlyHead`);
   }
 
   /** The oldest open request (= the Map's first entry), dropping queue entries replaced or removed meanwhile. */

@@ -29,6 +29,15 @@ export class SampleBuffer {
     this.values[this.length++] = x;
   }
 
+  /** A buffer holding `values[0..length)` (a snapshot's restore; `values` is taken over, not copied). */
+  static restore(values: Float64Array, length: number, limit = Infinity): SampleBuffer {
+    const b = new SampleBuffer(0, limit);
+    // An empty array would never grow (push doubles the capacity): keep the usual first capacity.
+    b.values = values.length > 0 ? values : new Float64Array(Math.min(16, limit));
+    b.length = length;
+    return b;
+  }
+
   /** Sorts the live values in place (for a reference whose order does not matter). */
   sortInPlace(): Float64Array {
     const live = this.values.subarray(0, this.length);
@@ -68,5 +77,19 @@ export class TrailingSample {
 
   sortedCopy(): Float64Array {
     return this.values.slice(0, this.length).sort();
+  }
+
+  /** Where the next value goes (the oldest value once the ring is full). */
+  get nextIndex(): number {
+    return this.next;
+  }
+
+  /** A ring with `values[0..length)` filled and the next value going to `next` (a snapshot's restore). */
+  static restore(capacity: number, values: Float64Array, length: number, next: number): TrailingSample {
+    const t = new TrailingSample(capacity);
+    t.values.set(values.subarray(0, length));
+    t.length = length;
+    t.next = next;
+    return t;
   }
 }

@@ -13,6 +13,25 @@ import { OTHER_CATEGORY } from '../../detectors/frequency-table';
 import type { MetricDef } from './metric-catalog';
 import { SampleBuffer, TrailingSample } from './sample-buffer';
 import type { Slice } from './slice-registry';
+import {
+  decBytes,
+  decCounts,
+  decF64,
+  decNum,
+  encBytes,
+  encCounts,
+  encF64,
+  encNum,
+  guarded,
+  invalidSnapshot,
+  readArray,
+  readBoolean,
+  readInt,
+  readNullableString,
+  readObject,
+  type Rec,
+  type SnapNumber,
+} from './snapshot-codec';
 
 /** Named categories per categorical series before further ones count as `__other__`. */
 export const MAX_CATEGORIES = 64;
@@ -26,6 +45,76 @@ export interface IncidentState {
   cooldownLeft: number;
   /** Severity the incident fired with (a resolve keeps it). */
   severity: 'warning' | 'critical';
+}
+
+/** An incident state; the common "nothing happened" state is written as 0. */
+export type IncidentSnapshot = 0 | [number, boolean, string | null, number, number, 'warning' | 'critical'];
+
+export function encodeIncident(i: IncidentState): IncidentSnapshot {
+  if (!i.firing && i.consecutiveDrifted === 0 && i.cleanStreak === 0 && i.cooldownLeft === 0 && i.incidentId === null && i.severity === 'warning') return 0;
+  return [i.consecutiveDrifted, i.firing, i.incidentId, i.cleanStreak, i.cooldownLeft, i.severity];
+}
+
+/** Loads an {@link encodeIncident} value into `into`. */
+export function decodeIncident(v: unknown, path: string, into: IncidentState): void {
+  if (v === 0) return;
+  const a = readArray(v, path, 6);
+  into.consecutiveDrifted = readInt(a[0], `${path}[0]`);
+  into.firing = readBoolean(a[1], `${path}[1]`);
+  into.incidentId = readNullableString(a[2], `${path}[2]`);
+  into.cleanStreak = readInt(a[3], `${path}[3]`);
+  into.cooldownLeft = readInt(a[4], `${path}[4]`);
+  if (a[5] !== 'warning' && a[5] !== 'critical') throw invalidSnapshot(`${path}[5]`, 'not a severity');
+  into.severity = a[5];
+  if (into.firing !== (into.incidentId !== null)) throw invalidSnapshot(path, 'a firing incident needs an id (and only it)');
+}
+
+/** The state common to every series type (see {@link SeriesBase}). */
+interface SeriesBaseSnapshot {
+  refUntil: number;
+  winStartTs: SnapNumber;
+  winEndTs: SnapNumber;
+  winFirstSeq: number;
+  earlySignal: boolean;
+  incident: IncidentSnapshot;
+}
+
+/** A continuous series: reference and window values as base64 doubles, `next` of a trailing ring. */
+export interface ContinuousSeriesSnapshot extends SeriesBaseSnapshot {
+  ref: string;
+  refNext?: number;
+  win: string;
+}
+
+/** A rate series: counts, the trailing ring as bits, the sequential detector (whole model only). */
+export interface RateSeriesSnapshot extends SeriesBaseSnapshot {
+  refK: number;
+  refN: number;
+  ring?: string;
+  ringNext?: number;
+  winK: number;
+  winN: number;
+  sequential: unknown;
+}
+
+/** A categorical series: counts as flat [category, count, …] lists in insertion order. */
+export interface CategoricalSeriesSnapshot extends SeriesBaseSnapshot {
+  ref: (string | number)[];
+  refTotal: number;
+  trailing: [(string | number)[], number][];
+  win: (string | number)[];
+  winTotal: number;
+}
+
+export type SeriesSnapshot = ContinuousSeriesSnapshot | RateSeriesSnapshot | CategoricalSeriesSnapshot;
+
+/** What a series is, besides its state: restored from the config and the registries, not the snapshot. */
+export interface SeriesIdentity {
+  def: MetricDef;
+  metricIndex: number;
+  slice: Slice;
+  refCap: number;
+  trailing: boolean;
 }
 
 abstract class SeriesBase {
@@ -54,6 +143,28 @@ abstract class SeriesBase {
     if (ts > this.winEndTs) this.winEndTs = ts;
     if (this.winFirstSeq < 0) this.winFirstSeq = seq;
   }
+
+  protected baseSnapshot(): SeriesBaseSnapshot {
+    return {
+      refUntil: this.refUntil,
+      winStartTs: encNum(this.winStartTs),
+      winEndTs: encNum(this.winEndTs),
+      winFirstSeq: this.winFirstSeq,
+      earlySignal: this.earlySignal,
+      incident: encodeIncident(this.incident),
+    };
+  }
+
+  protected restoreBase(o: Rec, path: string): void {
+    this.refUntil = readInt(o.refUntil, `${path}.refUntil`, -1);
+    this.winStartTs = decNum(o.winStartTs, `${path}.winStartTs`);
+    this.winEndTs = decNum(o.winEndTs, `${path}.winEndTs`);
+    this.winFirstSeq = readInt(o.winFirstSeq, `${path}.winFirstSeq`, -1);
+    this.earlySignal = readBoolean(o.earlySignal, `${path}.earlySignal`);
+    decodeIncident(o.incident, `${path}.incident`, this.incident);
+  }
+
+  abstract toSnapshot(): SeriesSnapshot;
 
   protected resetWindowRange(): void {
     this.winStartTs = Infinity;
@@ -122,6 +233,30 @@ export class ContinuousSeries extends SeriesBase {
   referenceValues(): number[] {
     return Array.from(this.ref.values.subarray(0, this.ref.length));
   }
+
+  toSnapshot(): ContinuousSeriesSnapshot {
+    const snap: ContinuousSeriesSnapshot = { ...this.baseSnapshot(), ref: encF64(this.ref.values, this.ref.length), win: encF64(this.win.values, this.win.length) };
+    if (this.ref instanceof TrailingSample) snap.refNext = this.ref.nextIndex;
+    return snap;
+  }
+
+  static fromSnapshot(v: unknown, path: string, id: SeriesIdentity): ContinuousSeries {
+    const o = readObject(v, path);
+    const s = new ContinuousSeries(id.def, id.metricIndex, id.slice, 0, id.refCap, id.trailing);
+    s.restoreBase(o, path);
+    const [ref, refN] = decF64(o.ref, `${path}.ref`, Math.min(16, id.refCap));
+    if (refN > id.refCap) throw invalidSnapshot(`${path}.ref`, 'more values than reference.size');
+    if (id.trailing) {
+      const next = readInt(o.refNext, `${path}.refNext`, 0, id.refCap - 1);
+      if (refN < id.refCap && next !== refN) throw invalidSnapshot(`${path}.refNext`, 'inconsistent with the values');
+      s.ref = TrailingSample.restore(id.refCap, ref, refN, next);
+    } else {
+      s.ref = SampleBuffer.restore(ref, refN, id.refCap);
+    }
+    const [win, winN] = decF64(o.win, `${path}.win`, 16);
+    (s as { win: SampleBuffer }).win = SampleBuffer.restore(win, winN);
+    return s;
+  }
 }
 
 export class RateSeries extends SeriesBase {
@@ -180,6 +315,46 @@ export class RateSeries extends SeriesBase {
     this.ring[this.ringNext] = x;
     this.refK += x;
     this.ringNext = (this.ringNext + 1) % this.refCap;
+  }
+
+  toSnapshot(): RateSeriesSnapshot {
+    const snap: RateSeriesSnapshot = {
+      ...this.baseSnapshot(),
+      refK: this.refK,
+      refN: this.refN,
+      winK: this.winK,
+      winN: this.winN,
+      sequential: this.sequential === null ? null : this.sequential.toJSON(),
+    };
+    if (this.ring !== null) {
+      const bits = new Uint8Array((this.ring.length + 7) >> 3);
+      for (let i = 0; i < this.ring.length; i++) if (this.ring[i] !== 0) bits[i >> 3]! |= 1 << (i & 7);
+      snap.ring = encBytes(bits);
+      snap.ringNext = this.ringNext;
+    }
+    return snap;
+  }
+
+  static fromSnapshot(v: unknown, path: string, id: SeriesIdentity): RateSeries {
+    const o = readObject(v, path);
+    const s = new RateSeries(id.def, id.metricIndex, id.slice, 0, id.refCap, id.trailing);
+    s.restoreBase(o, path);
+    s.refN = readInt(o.refN, `${path}.refN`);
+    s.refK = readInt(o.refK, `${path}.refK`, 0, s.refN);
+    s.winN = readInt(o.winN, `${path}.winN`);
+    s.winK = readInt(o.winK, `${path}.winK`, 0, s.winN);
+    if (s.ring !== null) {
+      const bits = decBytes(o.ring, `${path}.ring`);
+      if (bits.length !== (s.ring.length + 7) >> 3) throw invalidSnapshot(`${path}.ring`, 'not reference.size bits');
+      for (let i = 0; i < s.ring.length; i++) s.ring[i] = ((bits[i >> 3] as number) >> (i & 7)) & 1;
+      s.ringNext = readInt(o.ringNext, `${path}.ringNext`, 0, s.ring.length - 1);
+    }
+    if (s.sequential === null) {
+      if (o.sequential !== null) throw invalidSnapshot(`${path}.sequential`, 'only whole-model rates have one');
+    } else {
+      (s as { sequential: HDDM_A | null }).sequential = guarded(`${path}.sequential`, () => HDDM_A.fromJSON(o.sequential));
+    }
+    return s;
   }
 
   closeWindow(trailing: boolean): void {
@@ -245,6 +420,33 @@ export class CategoricalSeries extends SeriesBase {
     this.touchWindow(ts, seq);
   }
 
+  toSnapshot(): CategoricalSeriesSnapshot {
+    return {
+      ...this.baseSnapshot(),
+      ref: encCounts(this.ref),
+      refTotal: this.refTotal,
+      trailing: this.trailingWindows.map((w) => [encCounts(w.counts), w.total]),
+      win: encCounts(this.win),
+      winTotal: this.winTotal,
+    };
+  }
+
+  static fromSnapshot(v: unknown, path: string, id: SeriesIdentity): CategoricalSeries {
+    const o = readObject(v, path);
+    const s = new CategoricalSeries(id.def, id.metricIndex, id.slice, 0, id.refCap);
+    s.restoreBase(o, path);
+    s.ref = decCounts(o.ref, `${path}.ref`);
+    s.refTotal = readInt(o.refTotal, `${path}.refTotal`);
+    s.win = decCounts(o.win, `${path}.win`);
+    s.winTotal = readInt(o.winTotal, `${path}.winTotal`);
+    if (s.ref.size > MAX_CATEGORIES + 1 || s.win.size > MAX_CATEGORIES + 1) throw invalidSnapshot(path, 'more categories than the cap');
+    readArray(o.trailing, `${path}.trailing`).forEach((w, i) => {
+      const a = readArray(w, `${path}.trailing[${i}]`, 2);
+      s.trailingWindows.push({ counts: decCounts(a[0], `${path}.trailing[${i}][0]`), total: readInt(a[1], `${path}.trailing[${i}][1]`) });
+    });
+    return s;
+  }
+
   closeWindow(trailing: boolean): void {
     if (trailing) {
       if (this.trailingWindows.length === 0 && this.refTotal > 0) this.trailingWindows.push({ counts: this.ref, total: this.refTotal });
@@ -268,3 +470,10 @@ export class CategoricalSeries extends SeriesBase {
 }
 
 export type Series = ContinuousSeries | RateSeries | CategoricalSeries;
+
+/** Restores a series of the type its metric defines. */
+export function seriesFromSnapshot(v: unknown, path: string, id: SeriesIdentity): Series {
+  if (id.def.type === 'continuous') return ContinuousSeries.fromSnapshot(v, path, id);
+  if (id.def.type === 'rate') return RateSeries.fromSnapshot(v, path, id);
+  return CategoricalSeries.fromSnapshot(v, path, id);
+}

@@ -10,6 +10,7 @@
  * which the merge makes deterministic.
  */
 import { OTHER_CATEGORY } from '../../detectors/frequency-table';
+import { invalidSnapshot, readArray, readString } from './snapshot-codec';
 
 export interface Slice {
   readonly id: number;
@@ -86,5 +87,37 @@ export class SliceRegistry {
     this.slices.push(slice);
     values.set(folded, slice.id);
     return slice.id;
+  }
+
+  /** The slices after the whole model, in id order, as a flat [field, value, field, value, …] list. */
+  toSnapshot(): string[] {
+    const out: string[] = [];
+    for (let i = 1; i < this.slices.length; i++) {
+      const s = this.slices[i] as Slice;
+      out.push(s.field, s.value[s.field] as string);
+    }
+    return out;
+  }
+
+  /**
+   * Loads {@link toSnapshot} output into this (new, empty) registry: the same ids, and the per-field
+   * tables in the same first-seen order (a field's table is created with its first slice).
+   */
+  restoreSnapshot(v: unknown, path: string): void {
+    const a = readArray(v, path);
+    if (a.length % 2 !== 0) throw invalidSnapshot(path, 'odd length');
+    for (let i = 0; i < a.length; i += 2) {
+      const field = readString(a[i], `${path}[${i}]`);
+      const value = readString(a[i + 1], `${path}[${i + 1}]`);
+      let values = this.byField.get(field);
+      if (values === undefined) {
+        values = new Map();
+        this.byField.set(field, values);
+      }
+      if (values.has(value)) throw invalidSnapshot(`${path}[${i + 1}]`, 'duplicate slice');
+      const slice: Slice = { id: this.slices.length, key: `${field}=${value}`, value: Object.freeze({ [field]: value }), field };
+      this.slices.push(slice);
+      values.set(value, slice.id);
+    }
   }
 }

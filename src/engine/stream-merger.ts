@@ -16,6 +16,8 @@
  */
 import type { InferenceEvent } from '../pipeline/events';
 import type { TopicRole } from '../pipeline/records';
+import { decodeEvent, encodeEvent, type EventSnapshot, type TopicTable } from './event-snapshot';
+import { decNum, encNum, invalidSnapshot, readArray, readBoolean, readObject, type SnapNumber } from './snapshot-codec';
 
 /** An event waiting in the merge, with the coordinates of the record it came from. */
 export interface MergedEvent {
@@ -84,6 +86,11 @@ class StreamQueue {
   }
 }
 
+/** Per stream (inputs, outputs, feedback): whether it delivered, its max ts, its waiting events in order. */
+export interface StreamMergerSnapshot {
+  streams: { started: boolean; maxTs: SnapNumber; events: EventSnapshot[] }[];
+}
+
 export class StreamMerger {
   /** Indexed by role rank: inputs, outputs, feedback. */
   private readonly queues = [new StreamQueue(), new StreamQueue(), new StreamQueue()];
@@ -150,6 +157,40 @@ export class StreamMerger {
   /** End of input: releases everything still buffered, in merge order. */
   drain(sink: (e: MergedEvent) => void): void {
     this.releaseBelow(Infinity, sink);
+  }
+
+  /** The merge state (what decides lateness, the watermark and the release order from here on). */
+  toSnapshot(topics: TopicTable): StreamMergerSnapshot {
+    return {
+      streams: this.queues.map((q) => {
+        const events: EventSnapshot[] = new Array<EventSnapshot>(q.size);
+        for (let i = q.head; i < q.items.length; i++) events[i - q.head] = encodeEvent(q.items[i] as MergedEvent, topics);
+        return { started: q.started, maxTs: encNum(q.maxTs), events };
+      }),
+    };
+  }
+
+  /** Loads {@link toSnapshot} output into this (new, empty) merger. */
+  restoreSnapshot(v: unknown, path: string, topics: readonly string[]): void {
+    const streams = readArray(readObject(v, path).streams, `${path}.streams`, 3);
+    streams.forEach((sv, rank) => {
+      const p = `${path}.streams[${rank}]`;
+      const s = readObject(sv, p);
+      const q = this.queues[rank] as StreamQueue;
+      q.started = readBoolean(s.started, `${p}.started`);
+      q.maxTs = decNum(s.maxTs, `${p}.maxTs`);
+      const events = readArray(s.events, `${p}.events`);
+      const items: MergedEvent[] = new Array<MergedEvent>(events.length);
+      for (let i = 0; i < events.length; i++) {
+        const x = decodeEvent(events[i], `${p}.events[${i}]`, topics);
+        if (x.rank !== rank) throw invalidSnapshot(`${p}.events[${i}]`, 'event of another stream');
+        if (i > 0 && before(x, items[i - 1] as MergedEvent)) throw invalidSnapshot(`${p}.events[${i}]`, 'events out of order');
+        items[i] = x;
+      }
+      q.items = items;
+      if (q.items.length > 0 && !q.started) throw invalidSnapshot(p, 'events in a stream that never started');
+      q.head = 0;
+    });
   }
 
   private releaseBelow(w: number, sink: (e: MergedEvent) => void): void {
