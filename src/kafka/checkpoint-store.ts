@@ -218,7 +218,14 @@ export class CheckpointReader {
    * Reads the payloads of several partitions' checkpoints in one consumer session (read_committed);
    * verifies chunk count, length and sha256. Rejects with DriftwatchError
    * 'DRIFTWATCH_CHECKPOINT_MISSING' (records gone, or not found within timeoutMs, default 30 s) or
-   * 'DRIFTWATCH_CHECKPOINT_CORRUPT'.
+   * 'DRIFTWATCH_CHECKPOINT_CORRUPT'. One failing partition fails the whole read.
+   *
+   * `error.retryable` tells the two kinds of MISSING apart: true = nothing is known (timeout, broker
+   * unreachable, consumer crashed) and the caller should try again rather than start from empty
+   * state; false = the records are definitely not there (compacted away, deleted, aborted, no such
+   * partition): starting fresh from the committed offsets is all that is left. The checkpoint of a
+   * pointer read from committed offsets is itself committed, so "not visible yet" only lasts while
+   * the commit markers are being written; a timeout long after that is a broker problem.
    */
   async read(requests: readonly CheckpointReadRequest[], options: { timeoutMs?: number } = {}): Promise<Map<number, Buffer>> {
     const result = new Map<number, Buffer>();
@@ -233,7 +240,12 @@ export class CheckpointReader {
       reads.set(partition, { partition, pointer, chunks: [], position: pointer.offset - 1 });
     }
     const started = Date.now();
-    const partitions = await this.checkPresent(topic, reads);
+    let partitions: number[];
+    try {
+      partitions = await this.checkPresent(topic, reads);
+    } catch (e) {
+      throw e instanceof DriftwatchError ? e : unavailable(topic, e);
+    }
 
     let settle!: (error?: Error) => void;
     const finished = new Promise<void>((resolve, reject) => {
@@ -279,15 +291,7 @@ export class CheckpointReader {
       );
     }, timeoutMs);
     const removeListeners = [
-      consumer.on(consumer.events.CRASH, (event) => {
-        fail(
-          new DriftwatchError('DRIFTWATCH_CHECKPOINT_MISSING', `reading checkpoints from ${topic} failed: ${event.payload.error.message}`, {
-            retryable: true,
-            cause: event.payload.error,
-            details: { topic },
-          }),
-        );
-      }),
+      consumer.on(consumer.events.CRASH, (event) => fail(unavailable(topic, event.payload.error))),
       // Batches whose records were ALL filtered out (aborted transactions, transaction markers) never
       // reach eachBatch; this event still says how far the fetch got.
       consumer.on(consumer.events.START_BATCH_PROCESS, (event) => {
@@ -297,7 +301,7 @@ export class CheckpointReader {
         this.advance(read, [], Number(lastOffset), Number(highWatermark), fail, progress);
       }),
     ];
-    try {
+    const session = async (): Promise<void> => {
       await consumer.connect();
       await consumer.subscribe({ topics: [topic], fromBeginning: true });
       await consumer.run({
@@ -312,6 +316,11 @@ export class CheckpointReader {
       for (const read of reads.values()) consumer.seek({ topic, partition: read.partition, offset: String(read.pointer.offset) });
       const others = partitions.filter((p) => !reads.has(p));
       if (others.length > 0) consumer.pause([{ topic, partitions: others }]);
+    };
+    try {
+      // The timeout also bounds a connect or group join that hangs (broker down): the session is
+      // raced, not awaited, and its late failure lands in fail(), which is a no-op by then.
+      session().catch((e: unknown) => fail(unavailable(topic, e)));
       await finished;
     } finally {
       clearTimeout(timer);
@@ -423,6 +432,12 @@ function missing(topic: string, read: PartitionRead, why: string): DriftwatchErr
   return new DriftwatchError('DRIFTWATCH_CHECKPOINT_MISSING', `checkpoint of partition ${read.partition} at ${topic}@${read.pointer.offset}: ${why}`, {
     details: { topic, partition: read.partition, offset: read.pointer.offset, chunks: read.pointer.chunks },
   });
+}
+
+/** The broker could not be asked (down, unauthorised, ...): nothing is known about the checkpoint, try again. */
+function unavailable(topic: string, cause: unknown): DriftwatchError {
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return new DriftwatchError('DRIFTWATCH_CHECKPOINT_MISSING', `reading checkpoints from ${topic} failed: ${message}`, { retryable: true, cause, details: { topic } });
 }
 
 function corrupt(topic: string, read: PartitionRead, why: string): DriftwatchError {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Admin, ConfigResourceTypes, Kafka, Producer } from 'kafkajs';
+import { Admin, ConfigResourceTypes, Kafka, logLevel, Producer } from 'kafkajs';
 import pino from 'pino';
 import { isDriftwatchError } from '../../detectors/errors';
 import type { DriftwatchConfig } from '../../src/config/config-types';
@@ -250,6 +250,13 @@ describe('checkpoint store on the real broker', () => {
     await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: offsets!.high }] });
     const error = await expectCode(deletingReader.read([{ partition: 0, pointer }]), 'DRIFTWATCH_CHECKPOINT_MISSING');
     expect(error.message).toContain('records deleted');
+  });
+
+  it('an unreachable broker is a retryable MISSING (try again, do not start fresh)', async () => {
+    const nowhere = new Kafka({ clientId: uniqueName('dw-cp-nowhere'), brokers: ['127.0.0.1:1'], retry: { retries: 1, initialRetryTime: 50 }, logLevel: logLevel.NOTHING });
+    const pointer = checkpointPointer(0, Buffer.from('x'), {});
+    const error = await expectCode(new CheckpointReader(nowhere, config, logger).read([{ partition: 0, pointer }], { timeoutMs: 5_000 }), 'DRIFTWATCH_CHECKPOINT_MISSING');
+    expect((error as { retryable?: boolean }).retryable).toBe(true);
   });
 
   it('needs the max.message.bytes ensureTopics sets: kafkajs sends one checkpoint as ONE record batch, which a default topic refuses', async () => {
