@@ -150,7 +150,11 @@ export class RetrainOutboxRelay {
     clearTimeout(timer);
     if (!left) this.logger.warn({ timeout_ms: this.stopTimeoutMs }, 'retrain outbox relay: the consumer did not leave in time; moving on (undelivered triggers stay in the outbox topic)');
     this.consumer = undefined;
-    this.setBlocked(false, undefined);
+    // Not "delivering again": a stopped relay simply is not blocked any more.
+    if (this.blockedSince !== undefined) {
+      this.blockedSince = undefined;
+      this.observer.blocked?.(false);
+    }
   }
 
   stats(): RetrainOutboxRelayStats {

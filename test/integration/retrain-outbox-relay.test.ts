@@ -1,0 +1,199 @@
+import { Queue } from 'bullmq';
+import type { Kafka, Producer } from 'kafkajs';
+import type { RetrainTrigger } from '../../src/alerts/alert-types';
+import type { DriftwatchConfig } from '../../src/config/config-types';
+import { loadConfig } from '../../src/config/load-config';
+import { LocalRedis } from '../../src/local/local-redis';
+import { outboxMessage } from '../../src/retrain/retrain-outbox';
+import { RetrainOutboxRelay } from '../../src/retrain/retrain-outbox-relay';
+import { RetrainQueue } from '../../src/retrain/retrain-queue';
+import { createTopics, testBrokers, testKafka, testRedisUrl, uniqueName, waitFor } from '../harness/env';
+
+jest.setTimeout(180_000);
+
+// The outbox relay against the harness's real broker and Redis (and a redis-server of its own for
+// the short outage): triggers written in Kafka transactions, relayed to BullMQ.
+
+interface Line { level: string; obj: Record<string, unknown>; msg: string }
+
+function captureLogger(): { lines: Line[]; info: (o: object, m: string) => void; warn: (o: object, m: string) => void; error: (o: object, m: string) => void } {
+  const lines: Line[] = [];
+  const at = (level: string) => (obj: object, msg: string): void => void lines.push({ level, obj: obj as Record<string, unknown>, msg });
+  return { lines, info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+function trigger(jobId: string, model: string): RetrainTrigger {
+  return {
+    job_id: jobId, model_id: model, model_version: '2026.11.1', alerts: [],
+    data_range: { start: 1_763_800_000_000, end: 1_763_800_300_000, sources: [{ topic: 'inference.inputs', partition: 0, from_offset: 0, to_offset: 99 }] },
+  };
+}
+
+/** Hex ids, like the engine's incident hashes. */
+function incidentId(): string {
+  return uniqueName('x').replace(/[^0-9a-f]/g, '').padEnd(12, 'b').slice(-12) + Math.random().toString(16).slice(2, 10);
+}
+
+function relayConfig(redisUrl: string, topic: string, queue: string): Readonly<DriftwatchConfig> {
+  return loadConfig({
+    env: {},
+    overrides: {
+      kafka: { brokers: testBrokers(), groupId: uniqueName('relay-group'), topics: { retrainOutbox: topic }, fetchMaxWaitMs: 100 },
+      redis: { url: redisUrl },
+      retrain: { queue, minIntervalMs: 0 },
+      log: { level: 'silent' },
+    },
+  });
+}
+
+async function jobIds(queue: Queue): Promise<string[]> {
+  return (await queue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed'])).map((j) => String(j.id)).sort();
+}
+
+async function transactionalProducer(kafka: Kafka): Promise<Producer> {
+  const producer = kafka.producer({ transactionalId: uniqueName('outbox-tx'), idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  return producer;
+}
+
+/** Writes triggers in one transaction (as the service does with the alerts), committed or aborted. */
+async function writeTriggers(producer: Producer, topic: string, triggers: RetrainTrigger[], end: 'commit' | 'abort' = 'commit', extra: Array<{ value: string }> = []): Promise<void> {
+  const tx = await producer.transaction();
+  await tx.send({ topic, messages: [...triggers.map(outboxMessage), ...extra] });
+  await (end === 'commit' ? tx.commit() : tx.abort());
+}
+
+describe('retrain outbox relay (real broker and Redis)', () => {
+  it('relays exactly the committed triggers, each once; skips garbage with a code; resumes after a restart without doubles', async () => {
+    const kafka = testKafka();
+    const admin = kafka.admin();
+    await admin.connect();
+    const topic = uniqueName('retrain-outbox');
+    const queueName = uniqueName('relay-queue');
+    await createTopics(admin, [{ topic, numPartitions: 3 }]);
+    const config = relayConfig(testRedisUrl(), topic, queueName);
+    const log = captureLogger();
+    const queue = new RetrainQueue(config, { logger: log });
+    const inspect = new Queue(queueName, { connection: { host: new URL(testRedisUrl()).hostname, port: Number(new URL(testRedisUrl()).port) } });
+    const producer = await transactionalProducer(kafka);
+    let relay = new RetrainOutboxRelay(kafka, config, { logger: log, queue });
+    try {
+      await relay.start();
+      const [a, b, c, d, e, f, g] = Array.from({ length: 7 }, incidentId) as [string, string, string, string, string, string, string];
+      // A repeated trigger of one incident in the outbox (a replay after a crash writes it again).
+      await writeTriggers(producer, topic, [trigger(a, 'asr-a'), trigger(b, 'asr-b'), trigger(a, 'asr-a')]);
+      // An aborted transaction: its alert was never committed, so its trigger must never become a job.
+      await writeTriggers(producer, topic, [trigger(c, 'asr-c')], 'abort');
+      // Garbage in a committed transaction: logged with a code and skipped.
+      await writeTriggers(producer, topic, [trigger(d, 'asr-d')], 'commit', [{ value: 'not a trigger' }]);
+      await waitFor(() => relay.stats().delivered + relay.stats().invalid >= 5, 60_000, 'the committed records to be relayed');
+      expect(await jobIds(inspect)).toEqual([a, b, d].sort());
+      expect(relay.stats()).toMatchObject({ delivered: 4, enqueued: 3, duplicate: 1, invalid: 1, failedAttempts: 0, blocked: false });
+      const garbage = log.lines.filter((l) => l.obj.code === 'DRIFTWATCH_RETRAIN_OUTBOX_INVALID');
+      expect(garbage).toHaveLength(1);
+      expect(garbage[0]?.level).toBe('error');
+
+      // None before it is committed: a trigger in an open transaction stays invisible to the relay.
+      const open = await producer.transaction();
+      await open.send({ topic, messages: [outboxMessage(trigger(e, 'asr-e'))] });
+      // A marker written and committed by another producer after it, on every partition: once the
+      // relay has seen them, it has read past the open transaction's record (read_committed blocks
+      // at the first open transaction of a partition, so the marker on e's partition waits behind it).
+      const other = await transactionalProducer(kafka);
+      const markers = [0, 1, 2].map(() => incidentId());
+      const markerTx = await other.transaction();
+      await markerTx.send({ topic, messages: markers.map((m, partition) => ({ ...outboxMessage(trigger(m, `asr-m${partition}`)), partition })) });
+      await markerTx.commit();
+      await waitFor(() => relay.stats().enqueued >= 5, 60_000, 'the markers on the partitions without the open transaction');
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(await jobIds(inspect)).not.toContain(e);
+      await open.commit();
+      await waitFor(() => relay.stats().enqueued >= 7, 60_000, 'the trigger and the marker behind the committed transaction');
+      expect(await jobIds(inspect)).toEqual([a, b, d, e, ...markers].sort());
+      await other.disconnect();
+
+      // Restart: the committed offsets hold, so only what was written meanwhile is delivered.
+      await relay.stop();
+      await writeTriggers(producer, topic, [trigger(f, 'asr-f'), trigger(g, 'asr-g')]);
+      relay = new RetrainOutboxRelay(kafka, config, { logger: log, queue });
+      await relay.start();
+      await waitFor(() => relay.stats().delivered >= 2, 60_000, 'the triggers written while the relay was stopped');
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(relay.stats()).toMatchObject({ delivered: 2, enqueued: 2, duplicate: 0 });
+
+      // Everything delivered again (the group's offsets reset: the worst case of redelivery):
+      // every record is recognised in Redis, no job is added twice.
+      await relay.stop();
+      await admin.resetOffsets({ groupId: relay.groupId, topic, earliest: true });
+      relay = new RetrainOutboxRelay(kafka, config, { logger: log, queue });
+      await relay.start();
+      await waitFor(() => relay.stats().delivered + relay.stats().invalid >= 11, 60_000, 'the whole outbox to be delivered again').catch((e: Error) => { throw new Error(`${e.message}: ${JSON.stringify(relay.stats())}`); });
+      expect(relay.stats()).toMatchObject({ delivered: 10, enqueued: 0, duplicate: 10, invalid: 1 });
+      expect(await jobIds(inspect)).toEqual([a, b, d, e, f, g, ...markers].sort());
+    } finally {
+      await relay.stop();
+      await producer.disconnect();
+      await queue.close();
+      await inspect.obliterate({ force: true });
+      await inspect.close();
+      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      await admin.disconnect();
+    }
+  });
+
+  it('while Redis is down it holds its position, logs once per outage, and stop() is bounded; after the restart it delivers everything once', async () => {
+    const redis = new LocalRedis({ persistence: true });
+    await redis.start();
+    const kafka = testKafka();
+    const admin = kafka.admin();
+    await admin.connect();
+    const topic = uniqueName('retrain-outbox');
+    const queueName = uniqueName('relay-outage');
+    await createTopics(admin, [{ topic, numPartitions: 1 }]);
+    const config = relayConfig(redis.url, topic, queueName);
+    const log = captureLogger();
+    const queue = new RetrainQueue(config, { logger: log });
+    const producer = await transactionalProducer(kafka);
+    let relay = new RetrainOutboxRelay(kafka, config, { logger: log, queue, retryMaxMs: 500 });
+    const ids = Array.from({ length: 6 }, incidentId);
+    let inspect: Queue | undefined;
+    try {
+      await relay.start();
+      await writeTriggers(producer, topic, [trigger(ids[0]!, 'asr-0')]);
+      await waitFor(() => relay.stats().enqueued === 1, 60_000, 'the first trigger');
+
+      await redis.stop({ keepPort: true });
+      await writeTriggers(producer, topic, ids.slice(1, 4).map((id, n) => trigger(id, `asr-${n + 1}`)));
+      await waitFor(() => relay.stats().failedAttempts >= 4, 60_000, 'failed attempts while Redis is down');
+      expect(relay.stats()).toMatchObject({ blocked: true, delivered: 1, outages: 1 });
+      // A stop during the outage: bounded, and the undelivered records are not committed.
+      const stopStarted = Date.now();
+      await relay.stop();
+      const stopMs = Date.now() - stopStarted;
+      relay = new RetrainOutboxRelay(kafka, config, { logger: log, queue, retryMaxMs: 500 });
+      await relay.start();
+      await writeTriggers(producer, topic, ids.slice(4).map((id, n) => trigger(id, `asr-${n + 4}`)));
+      await waitFor(() => relay.stats().failedAttempts >= 3, 60_000, 'the new relay to fail too');
+
+      await redis.start();
+      await waitFor(() => relay.stats().delivered === 5, 60_000, 'the held triggers after the restart');
+      inspect = new Queue(queueName, { connection: { host: '127.0.0.1', port: Number(new URL(redis.url).port) } });
+      expect(await jobIds(inspect)).toEqual([...ids].sort());
+      expect(relay.stats()).toMatchObject({ enqueued: 5, duplicate: 0, blocked: false, outages: 1 });
+      // One warning per outage and relay (not per attempt), coded; one line when delivery resumes.
+      const warnings = log.lines.filter((l) => l.level === 'warn' && /outbox relay/.test(l.msg));
+      expect(warnings).toHaveLength(2);
+      expect(warnings.every((w) => w.obj.code === 'DRIFTWATCH_RETRAIN_REDIS_UNREACHABLE')).toBe(true);
+      expect(log.lines.filter((l) => /delivering to Redis again/.test(l.msg))).toHaveLength(1);
+      process.stdout.write(`[relay] stop() during the outage took ${stopMs} ms\n`);
+    } finally {
+      await relay.stop();
+      await producer.disconnect();
+      await queue.close();
+      await inspect?.close();
+      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      await admin.disconnect();
+      await redis.stop();
+    }
+  });
+});
