@@ -109,7 +109,7 @@ export interface ReadMessage {
   value: Buffer;
 }
 
-/** Reads a topic from the beginning up to its current end (high watermarks taken at the call). */
+/** Reads a topic (read_committed) from the beginning up to its current end (high watermarks taken at the call). */
 export async function readTopic(kafka: Kafka, admin: Admin, topic: string): Promise<ReadMessage[]> {
   const ends = await admin.fetchTopicOffsets(topic);
   const remaining = new Map(ends.filter((e) => Number(e.high) > 0).map((e) => [e.partition, Number(e.high)]));
@@ -120,15 +120,21 @@ export async function readTopic(kafka: Kafka, admin: Admin, topic: string): Prom
   await consumer.subscribe({ topic, fromBeginning: true });
   let done!: () => void;
   const finished = new Promise<void>((r) => (done = r));
+  // The service writes in transactions: a partition's last offset is a commit marker, which no
+  // message callback ever sees. A batch's lastOffset (reported after every batch, also one that holds
+  // only markers) tells when the end was reached.
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+    const end = remaining.get(payload.partition);
+    if (end !== undefined && Number(payload.lastOffset) >= end - 1) {
+      remaining.delete(payload.partition);
+      if (remaining.size === 0) done();
+    }
+  });
   await consumer.run({
     eachMessage: async ({ partition, message }) => {
       const end = remaining.get(partition);
       if (end === undefined || Number(message.offset) >= end) return;
       out.push({ partition, offset: Number(message.offset), key: message.key === null ? null : message.key.toString(), value: message.value ?? Buffer.alloc(0) });
-      if (Number(message.offset) === end - 1) {
-        remaining.delete(partition);
-        if (remaining.size === 0) done();
-      }
     },
   });
   const timeout = setTimeout(() => done(), 60_000);
