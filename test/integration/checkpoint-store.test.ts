@@ -146,6 +146,22 @@ describe('checkpoint store on the real broker', () => {
     await expect(ensureTopics(admin, config, logger)).resolves.toMatchObject({ coPartitioned: true });
   });
 
+  it('keeps the issue-4 set-up: source counts only in the layout, NOT_COPARTITIONED logged, checkpoint topic sized by the inputs', async () => {
+    const mixed = configFor(uniqueName('cp-mixed'));
+    const { inputs, outputs, feedback, alerts, dlq, checkpoints, retrainOutbox } = mixed.kafka.topics;
+    await createTopics(admin, [
+      { topic: inputs, numPartitions: 2 },
+      { topic: outputs, numPartitions: 3 },
+    ]);
+    const lines: string[] = [];
+    const captured = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const layout = await ensureTopics(admin, mixed, captured);
+    expect(layout).toEqual({ partitions: { [inputs]: 2, [outputs]: 3, [feedback]: 2 }, coPartitioned: false });
+    expect(lines.map((l) => (JSON.parse(l) as { code?: string }).code)).toContain('DRIFTWATCH_TOPICS_NOT_COPARTITIONED');
+    const metadata = await admin.fetchTopicMetadata({ topics: [alerts, dlq, checkpoints, retrainOutbox] });
+    expect(Object.fromEntries(metadata.topics.map((t) => [t.name, t.partitions.length]))).toEqual(Object.fromEntries([alerts, dlq, checkpoints, retrainOutbox].map((t) => [t, 2])));
+  });
+
   it('refuses an existing checkpoint topic with fewer partitions than the inputs, naming the fix', async () => {
     const small = configFor(uniqueName('cp-small'));
     await createTopics(admin, [
