@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { DriftwatchConfig, MessageFormat } from '../../src/config/config-types';
-import { defaultConfig } from '../../src/config/load-config';
+import { configSchema } from '../../src/config/config-schema';
+import { defaultConfig, loadConfig } from '../../src/config/load-config';
 import type { DriftAlert } from '../../src/alerts/alert-types';
 import { decodeAlert } from '../../src/ingest/alert-decoder';
 import { encodeAlert, encodeEvent, type EventFormat } from '../../src/ingest/event-encoder';
@@ -55,7 +56,7 @@ function ok(result: DecodeResult): DecodeResult & { ok: true } {
   return result;
 }
 
-function rejected(decoder: RecordDecoder, role: TopicRole, value: Uint8Array): { code: string; message: string } {
+function rejected(decoder: RecordDecoder, role: TopicRole, value: Uint8Array): { code: string; message: string; limit?: string } {
   const result = decoder(record(role, value));
   if (result.ok) throw new Error(`expected a rejection, got ${JSON.stringify(result.event)}`);
   return result;
@@ -287,6 +288,20 @@ describe('record decoder: every rejection has its code', () => {
     }
   });
 
+  it('auto: JSON text that is not an object is DRIFTWATCH_NOT_AN_OBJECT, other text says it is neither JSON nor Avro', () => {
+    const auto = createRecordDecoder(config('auto'));
+    for (const text of ['[]', '[{"request_id":"r"}]', '"text"', '42', 'null', 'true', ' [1, 2]']) {
+      expect(rejected(auto, 'inputs', bytes(text)).code).toBe('DRIFTWATCH_NOT_AN_OBJECT');
+    }
+    const prose = rejected(auto, 'outputs', bytes('hello world'));
+    expect(prose.code).toBe('DRIFTWATCH_INVALID_AVRO');
+    expect(prose.message).toContain('neither JSON');
+    // Binary that is not Avro keeps the Avro error as it is.
+    const binary = rejected(auto, 'outputs', new Uint8Array([0x14, 0xff, 0xfe]));
+    expect(binary.code).toBe('DRIFTWATCH_INVALID_AVRO');
+    expect(binary.message).not.toContain('neither JSON');
+  });
+
   it('DRIFTWATCH_MISSING_FIELD names the field (absent, null, empty)', () => {
     const required: Array<[TopicRole, Record<string, unknown>, string[]]> = [
       ['inputs', INPUT, ['request_id', 'model_id', 'model_version', 'ts']],
@@ -410,12 +425,21 @@ describe('record decoder: limits', () => {
   const L = DEFAULT_INPUT_LIMITS;
   const avro = createRecordDecoder(config('avro'));
 
+  /** Rejected with DRIFTWATCH_LIMIT_EXCEEDED, the limit named in the message and in `limit` (what the metric counts). */
   function limitHit(decoder: RecordDecoder, role: TopicRole, value: Uint8Array, limit: string): void {
     const r = rejected(decoder, role, value);
-    expect([r.code, r.message.includes(limit)]).toEqual(['DRIFTWATCH_LIMIT_EXCEEDED', true]);
+    expect([r.code, r.message.includes(limit), r.limit]).toEqual(['DRIFTWATCH_LIMIT_EXCEEDED', true, limit]);
   }
 
-  it('has the documented defaults', () => {
+  it('names no limit on other rejections', () => {
+    const r = rejected(jsonDecoder, 'inputs', bytes('{"request_id": 1}'));
+    expect(r.code).toBe('DRIFTWATCH_INVALID_FIELD');
+    expect('limit' in r).toBe(false);
+  });
+
+  it('has the documented defaults, taken from the config schema (one source)', () => {
+    expect(L).toEqual(defaultConfig().limits);
+    expect(L).toEqual(configSchema.parse({}).limits);
     expect(L).toEqual({
       maxMessageBytes: 1048576,
       maxStringLength: 65536,
@@ -497,6 +521,23 @@ describe('record decoder: limits', () => {
     const prefix = head.subarray(0, head.length - 4);
     const count = [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x40];
     limitHit(avro, 'outputs', new Uint8Array([...prefix, 8, ...count]), 'maxArrayLength');
+  });
+
+  it('config.limits drive the decoder; options.limits override them', () => {
+    const fromConfig = (limits: Record<string, number>, format: MessageFormat = 'json'): RecordDecoder =>
+      createRecordDecoder(loadConfig({ env: {}, overrides: { kafka: { format }, limits } }));
+    const wire = { ...INPUT, input: { features: { a: 1, b: 2, c: 3 } } };
+    expect(jsonDecoder(record('inputs', json(wire))).ok).toBe(true);
+    limitHit(fromConfig({ maxFeatures: 2 }), 'inputs', json(wire), 'maxFeatures');
+    limitHit(fromConfig({ maxFeatures: 2 }, 'avro'), 'inputs', encodeEvent(wire, 'inputs', 'avro'), 'maxFeatures');
+    limitHit(fromConfig({ maxMessageBytes: 50 }, 'auto'), 'inputs', json(wire), 'maxMessageBytes');
+    limitHit(fromConfig({ maxStringLength: 5 }), 'inputs', json(wire), 'maxStringLength');
+    limitHit(fromConfig({ maxDepth: 2 }), 'outputs', json({ ...OUTPUT, prediction: [[1]] }), 'maxDepth');
+    // The option layer wins over the config's limits; the config still applies to the others.
+    const cfg = loadConfig({ env: {}, overrides: { kafka: { format: 'json' }, limits: { maxFeatures: 2, maxStringLength: 5 } } });
+    const both = createRecordDecoder(cfg, { limits: { maxFeatures: 10 } });
+    limitHit(both, 'inputs', json(wire), 'maxStringLength');
+    expect(createRecordDecoder(cfg, { limits: { maxFeatures: 10, maxStringLength: 100 } })(record('inputs', json(wire))).ok).toBe(true);
   });
 
   it('limits can be overridden; invalid overrides are refused', () => {
