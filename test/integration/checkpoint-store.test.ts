@@ -12,7 +12,7 @@ import {
   decodeCheckpointPointer,
   type CheckpointPointer,
 } from '../../src/kafka/checkpoint-store';
-import { ensureTopics } from '../../src/kafka/topic-setup';
+import { CHECKPOINT_TOPIC_CONFIG, ensureTopics } from '../../src/kafka/topic-setup';
 import { createTopics, testBrokers, testKafka, uniqueName } from '../harness/env';
 
 // The checkpoint store against the real broker: chunks written in a transaction, the pointer in the
@@ -287,6 +287,48 @@ describe('checkpoint store on the real broker', () => {
     );
     await transaction.abort();
     expect(refused?.message ?? 'accepted').toMatch(/too large|larger than/i);
+  });
+
+  it('compaction drops superseded checkpoints and keeps the newest committed one, even with an aborted newer one on the same keys', async () => {
+    // The topic configs ensureTopics uses, but segments that roll after 100 ms (not 10 min) so the
+    // broker's cleaner (every 15 s) gets to work within the test.
+    const compacting = configFor(uniqueName('cp-compact'));
+    const topic = compacting.kafka.topics.checkpoints;
+    const configEntries = Object.entries({ ...CHECKPOINT_TOPIC_CONFIG, 'segment.ms': '100', 'min.cleanable.dirty.ratio': '0.01' }).map(([name, value]) => ({ name, value }));
+    await createTopics(admin, [{ topic, numPartitions: 1, configEntries }]);
+    const producer = await transactionalProducer();
+    const write = async (payload: Buffer, outcome: 'commit' | 'abort'): Promise<CheckpointPointer> => {
+      const transaction = await producer.transaction();
+      const sent = await transaction.send({ topic, messages: checkpointMessages(0, payload) });
+      if (outcome === 'commit') await transaction.commit();
+      else await transaction.abort();
+      return checkpointPointer(Number(sent[0]!.baseOffset), payload, {});
+    };
+    const c0 = randomBytes(1_500_000); // 3 chunks
+    const c1 = randomBytes(700_000); // 2 chunks: supersedes chunks 0 and 1 of c0
+    const c2 = randomBytes(1_500_000);
+    const p0 = await write(c0, 'commit');
+    const p1 = await write(c1, 'commit');
+    const p2 = await write(c2, 'abort');
+    // One more append after segment.ms closes the segment holding them (the active one is never cleaned).
+    await new Promise((r) => setTimeout(r, 300));
+    await write(Buffer.from('roll'), 'abort');
+
+    const compactedReader = new CheckpointReader(kafka, compacting, logger);
+    const started = Date.now();
+    let p0Error: unknown;
+    while (Date.now() - started < 90_000) {
+      p0Error = await compactedReader.read([{ partition: 0, pointer: p0 }], { timeoutMs: 10_000 }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      if (p0Error !== undefined) break;
+      await new Promise((r) => setTimeout(r, 2_000));
+    }
+    expect(isDriftwatchError(p0Error, 'DRIFTWATCH_CHECKPOINT_MISSING') && !p0Error.retryable).toBe(true);
+    process.stdout.write(`checkpoint-store: superseded checkpoint compacted away after ${Date.now() - started} ms\n`);
+    expect((await compactedReader.read([{ partition: 0, pointer: p1 }])).get(0)!.equals(c1)).toBe(true);
+    await expectCode(compactedReader.read([{ partition: 0, pointer: p2 }], { timeoutMs: 10_000 }), 'DRIFTWATCH_CHECKPOINT_MISSING');
   });
 
   it('measures the read time of 1 MB and 10 MB checkpoints', async () => {
