@@ -25,7 +25,7 @@ import { ensureTopics, sourceTopics, type TopicLayout } from '../kafka/topic-set
 import { createLogger } from '../logging';
 import { ServiceMetrics } from '../ops/metrics';
 import { startOpsServer, type OpsServer } from '../ops/ops-server';
-import { RetrainOutboxRelay } from '../retrain/retrain-outbox-relay';
+import { RetrainOutboxRelay, type RetrainOutboxRelayStats } from '../retrain/retrain-outbox-relay';
 import { RetrainQueue, type RetrainQueueStats } from '../retrain/retrain-queue';
 import { ShardPool } from '../shards/shard-pool';
 import type { PartitionResult } from '../shards/shard-protocol';
@@ -57,6 +57,8 @@ export interface ServiceStats {
   partitions: number[];
   /** The retraining queue's counters (absent when redis.url is not set). */
   retrain?: RetrainQueueStats;
+  /** The outbox relay's counters (absent when redis.url is not set). */
+  retrainRelay?: RetrainOutboxRelayStats;
 }
 
 /**
@@ -188,6 +190,7 @@ class DriftwatchService extends EventEmitter implements ServiceHandle {
       shardCrashes: this.pool?.crashes ?? 0,
       partitions: [...this.partitions],
       ...(this.retrain ? { retrain: this.retrain.stats() } : {}),
+      ...(this.relay ? { retrainRelay: this.relay.stats() } : {}),
     };
   }
 

@@ -3,7 +3,8 @@
  * produced first (partition = the simulator's stable key hash, so a model lands on the same
  * partition of the three topics), then a service consumes them; the run ends when the group's
  * committed offsets reach the end of every source partition, and the service is stopped
- * gracefully (which finishes the pipelines). Returns the alerts read back from the alert topic.
+ * gracefully (which checkpoints; it does not finish the pipelines: compare with a replay run with
+ * `finish: false`). Returns the alerts read back from the alert topic (read_committed).
  */
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { DriftAlert } from '../../src/alerts/alert-types';
@@ -88,6 +89,8 @@ export interface LiveRunOptions {
   prefix?: string;
   /** Keep the alert topic's raw messages and do not parse them as JSON. */
   keepRaw?: boolean;
+  /** Runs once the service has committed the whole input, before it is stopped. */
+  beforeStop?: (service: ServiceHandle, topics: TestTopics) => Promise<void>;
 }
 
 export async function liveRun(o: LiveRunOptions): Promise<LiveRun> {
@@ -100,6 +103,7 @@ export async function liveRun(o: LiveRunOptions): Promise<LiveRun> {
   const service = await startService(config, { logger: testLogger(), ...o.service });
   try {
     await waitCaughtUp(o.admin, config);
+    await o.beforeStop?.(service, topics);
   } finally {
     await service.stop();
   }

@@ -93,7 +93,7 @@ describe('rebalance', () => {
 
     const idsOf = (alerts: DriftAlert[]): string[] => alerts.map((x) => x.alert_id).sort();
     const replayed: DriftAlert[] = [];
-    await replayEvents(single.config, single.routed.map((r) => JSON.stringify({ topic: r.topic, key: r.key, partition: r.partition, offset: r.offset, value: r.sim.value })), { alert: (x) => replayed.push(x) });
+    await replayEvents(single.config, single.routed.map((r) => JSON.stringify({ topic: r.topic, key: r.key, partition: r.partition, offset: r.offset, value: r.sim.value })), { alert: (x) => replayed.push(x) }, { finish: false });
     const describe = (alerts: DriftAlert[]): string => alerts.map((x) => `${x.alert_id.slice(0, 6)}:${x.model_id}:${x.metric}:${JSON.stringify(x.slice)}:${x.status}@${x.detected_at}`).sort().join(' ');
     process.stdout.write(`[rebalance] replay: ${describe(replayed)}\n[rebalance] single: ${describe(single.alerts)}\n[rebalance] two: ${describe(two)}\n`);
     process.stdout.write(

@@ -21,7 +21,8 @@ async function replay(config: Readonly<DriftwatchConfig>, routed: readonly Route
     const file = join(dir, 'events.jsonl');
     writeFileSync(file, routed.map((r) => JSON.stringify({ topic: r.topic, key: r.key, partition: r.partition, offset: r.offset, value: r.sim.value })).join('\n') + '\n');
     const alerts: DriftAlert[] = [];
-    const summary = await replayEvents(config, file, { alert: (a) => alerts.push(a) });
+    // finish: false — a live service never ends its stream, it checkpoints at stop.
+    const summary = await replayEvents(config, file, { alert: (a) => alerts.push(a) }, { finish: false });
     expect(summary.lines).toBe(routed.length);
     expect(summary.rejected).toBe(0);
     return alerts;
