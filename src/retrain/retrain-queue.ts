@@ -5,7 +5,7 @@ import type { RetrainTrigger } from '../alerts/alert-types';
 import type { DriftwatchConfig } from '../config/config-types';
 import { createLogger } from '../logging';
 import { redisConnectionOptions } from './redis-connection-options';
-import { redisConnectionError, redisErrorFields } from './redis-errors';
+import { redisConnectionError, redisErrorFields, redisFailure } from './redis-errors';
 import { bullJobId, retrainJobOptions, RETRAIN_JOB_NAME } from './retrain-job';
 
 /** What happened to one trigger. */
@@ -255,7 +255,9 @@ export class RetrainQueue {
 
   private connectionError(error: unknown): void {
     const first = this.lastError === undefined;
-    this.lastError = error;
+    // Keep the telling cause: after a refused password or certificate, ioredis' follow-up errors
+    // ("Stream isn't writeable", resets) say less about what the operator must fix.
+    if (first || redisFailure(error) !== 'unreachable' || redisFailure(this.lastError) === 'unreachable') this.lastError = error;
     if (this.closing) return;
     if (this.downSince === undefined) {
       this.downSince = Date.now();

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { createKafka } from '../../src/kafka/kafka-client';
 import { LocalKafka } from '../../src/local/local-kafka';
 import { createLogger } from '../../src/logging';
 import { createTopics, uniqueName } from '../harness/env';
+import { makeTestCertificates } from '../harness/test-certificates';
 
 /**
  * Kafka TLS and SASL options of driftwatch against a REAL broker configured for them: this file starts
@@ -33,26 +33,14 @@ let files: { ca: string; rogueCa: string; clientCert: string; clientKey: string 
 /** A line from the middle of the client key's base64 body: it must never appear in a log line. */
 let clientKeyFragment = '';
 
-function openssl(args: string[]): void {
-  const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`openssl ${args.join(' ')} failed: ${r.stderr}`);
-}
-
-/** A CA, a broker certificate for IP 127.0.0.1, a client certificate, and an unrelated CA. */
+/** The shared test certificates (test/harness/test-certificates.ts), plus Kafka's PEM key store. */
 function makeCertificates(): void {
-  writeFileSync(join(dir, 'broker.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=driftwatch-test-ca']);
-  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'rogue.key', '-out', 'rogue.pem', '-days', '2', '-subj', '/CN=driftwatch-rogue-ca']);
-  for (const [name, ext] of [['broker', ['-extfile', 'broker.ext']], ['client', []]] as const) {
-    openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name === 'broker' ? '127.0.0.1' : 'driftwatch'}`]);
-    openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', ...ext]);
-  }
+  const certs = makeTestCertificates(dir, 'broker');
   // Kafka's PEM key store: the (PKCS#8, unencrypted) key followed by the certificate chain.
-  const read = (f: string): string => readFileSync(join(dir, f), 'utf8');
-  writeFileSync(join(dir, 'broker-keystore.pem'), read('broker.key') + read('broker.crt') + read('ca.pem'));
-  files = { ca: join(dir, 'ca.pem'), rogueCa: join(dir, 'rogue.pem'), clientCert: join(dir, 'client.crt'), clientKey: join(dir, 'client.key') };
-  const keyLines = read('client.key').split('\n').filter((l) => l.length > 0 && !l.startsWith('-----'));
-  clientKeyFragment = keyLines[Math.floor(keyLines.length / 2)]!;
+  const read = (f: string): string => readFileSync(f, 'utf8');
+  writeFileSync(join(dir, 'broker-keystore.pem'), read(certs.serverKey) + read(certs.serverCert) + read(certs.ca));
+  files = { ca: certs.ca, rogueCa: certs.rogueCa, clientCert: certs.clientCert, clientKey: certs.clientKey };
+  clientKeyFragment = certs.clientKeyFragment;
 }
 
 beforeAll(async () => {
