@@ -10,6 +10,7 @@ import type { DriftwatchConfig, MessageFormat } from '../../src/config/config-ty
 import type { DeepPartial } from '../../src/config/load-config';
 import { accumulateCounters, PartitionPipeline, type PipelineCounters, type PipelineOutput } from '../../src/engine/partition-pipeline';
 import { createRecordDecoder } from '../../src/ingest/record-decoder';
+import { ServiceMetrics } from '../../src/ops/metrics';
 import type { SourceRecord, TopicRole } from '../../src/pipeline/records';
 import { BAD_CASES, CATALOGUE_OVERRIDES, DLQ_CODES, type BadCase } from './bad-input-cases';
 import { engineConfig } from './engine-fixture';
@@ -120,6 +121,24 @@ describe('limits that fold or evict instead of rejecting: counted by name', () =
     expect(r.counters.limitHits).toEqual({ joinMaxPending: 3 });
     // The evicted ones are orphans at once (the other five wait for their TTL, past the end of input).
     expect(r.counters.orphans).toBe(3);
+  });
+});
+
+describe('driftwatch_limit_hits_total', () => {
+  it('counts the limit hits of pipeline outputs by name', async () => {
+    const metrics = new ServiceMetrics({ defaultMetrics: false });
+    const p = pipelineFor('auto');
+    const limited = BAD_CASES.filter((c) => c.limit !== undefined && (c.format ?? 'auto') === 'auto');
+    const out = p.push(limited.map((c, i) => source(c.role, i, c.value(i))));
+    metrics.addPipelineCounters(out.counters);
+    metrics.addPipelineCounters({ late: 0, orphans: 0, limitHits: { joinMaxPending: 2 } });
+    metrics.addPipelineCounters({ late: 0, orphans: 0 });
+    const expected: Record<string, number> = { joinMaxPending: 2 };
+    for (const c of limited) expected[c.limit!] = (expected[c.limit!] ?? 0) + 1;
+    const text = await metrics.metrics();
+    const got: Record<string, number> = {};
+    for (const m of text.matchAll(/^driftwatch_limit_hits_total\{limit="([^"]+)"\} (\d+)$/gm)) got[m[1]!] = Number(m[2]);
+    expect(got).toEqual(expected);
   });
 });
 

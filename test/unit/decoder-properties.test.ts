@@ -3,7 +3,7 @@ import type { DriftwatchConfig, MessageFormat } from '../../src/config/config-ty
 import { defaultConfig } from '../../src/config/load-config';
 import { encodeEvent, type EventFormat } from '../../src/ingest/event-encoder';
 import { imageOfBrightnessBase64 } from '../../src/ingest/image-fixtures';
-import { MAX_EVENT_TS, MIN_EVENT_TS } from '../../src/ingest/input-limits';
+import { INPUT_LIMIT_NAMES, MAX_EVENT_TS, MIN_EVENT_TS } from '../../src/ingest/input-limits';
 import { createRecordDecoder, type DecodeResult, type RecordDecoder } from '../../src/ingest/record-decoder';
 import type { InferenceEvent } from '../../src/pipeline/events';
 import type { SourceRecord, TopicRole } from '../../src/pipeline/records';
@@ -49,6 +49,9 @@ function decodeChecked(format: MessageFormat, role: TopicRole, value: Uint8Array
   } else {
     expect(CODES.has(result.code)).toBe(true);
     expect(typeof result.message).toBe('string');
+    // A limit name exactly on DRIFTWATCH_LIMIT_EXCEEDED (what driftwatch_limit_hits_total counts).
+    if (result.code === 'DRIFTWATCH_LIMIT_EXCEEDED') expect(INPUT_LIMIT_NAMES).toContain(result.limit);
+    else expect(result.limit).toBeUndefined();
   }
   return result;
 }
