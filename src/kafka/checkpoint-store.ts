@@ -272,9 +272,11 @@ export class CheckpointReader {
       allowAutoTopicCreation: false,
       readUncommitted: false,
       maxWaitTimeInMs: 100,
-      // A checkpoint sent in one request is one record batch: let a fetch carry it whole.
-      maxBytesPerPartition: 64 * 1024 * 1024,
-      maxBytes: 128 * 1024 * 1024,
+      // A checkpoint sent in one request is one record batch. The broker returns a first batch even
+      // when it is larger than these limits (KIP-74), so they only bound how much one fetch buffers
+      // (restore runs next to the live partitions); 16 MiB fetches a typical checkpoint in one go.
+      maxBytesPerPartition: 16 * 1024 * 1024,
+      maxBytes: 64 * 1024 * 1024,
       retry: { retries: 5 },
     });
     const timer = setTimeout(() => {
