@@ -148,15 +148,16 @@ describe('keys such as __proto__ never pollute', () => {
     const config = configFor('auto', {
       windows: { size: 20, minSamples: 5 },
       reference: { size: 20 },
+      detection: { persistence: 1 },
       features: [{ name: '__proto__', type: 'numeric' }, { name: 'constructor', type: 'categorical' }],
     });
     const pipeline = new PartitionPipeline(config, createRecordDecoder(config), { now: () => 0 });
     const records: SourceRecord[] = [];
-    for (let i = 0; i < 120; i++) {
+    for (let i = 0; i < 200; i++) {
       const wire = `{"request_id":"__proto__${i}","model_id":"__proto__","model_version":"constructor","ts":${T0 + i * 10},` +
         `"__proto__":{"polluted":"top"},"constructor":{"prototype":{"polluted":"ctor"}},` +
-        `"segment":{"__proto__":"${i % 2 ? 'polluted' : 'prototype'}","constructor":"c"},` +
-        `"input":{"length":${i < 60 ? 3 : 30},"__proto__":{"polluted":1},"features":{"__proto__":${i},"constructor":"hasOwnProperty","prototype":{"x":1}}}}`;
+        `"segment":{"__proto__":"${i % 4 === 1 ? 'polluted' : 'prototype'}","constructor":"c"},` +
+        `"input":{"length":${i >= 100 && i % 4 === 1 ? 30 : 3 + (i % 3)},"__proto__":{"polluted":1},"features":{"__proto__":${i},"constructor":"hasOwnProperty","prototype":{"x":1}}}}`;
       // The `prototype` feature is an object, which features may not be: every other record drops it.
       records.push(source('inputs', i, enc.encode(i % 2 ? wire.replace(',"prototype":{"x":1}', '') : wire), '__proto__'));
       records.push(source('outputs', i, enc.encode(`{"request_id":"__proto__${i}","model_id":"__proto__","model_version":"constructor","ts":${T0 + i * 10 + 1},"prediction":{"__proto__":{"polluted":2}},"label":"x"}`), '__proto__'));
@@ -164,10 +165,18 @@ describe('keys such as __proto__ never pollute', () => {
     const outs = [pipeline.push(records), pipeline.finish()];
     const dlq = outs.flatMap((o) => o.dlq);
     // Only the records with an object-valued feature are rejected, with the field named.
-    expect(dlq.map((d) => d.error_code)).toEqual(Array.from({ length: 60 }, () => 'DRIFTWATCH_INVALID_FIELD'));
+    expect(dlq.map((d) => d.error_code)).toEqual(Array.from({ length: 100 }, () => 'DRIFTWATCH_INVALID_FIELD'));
     expect(dlq.every((d) => d.error_message.includes('input.features.prototype'))).toBe(true);
     const alerts = outs.flatMap((o) => o.alerts);
-    for (const a of alerts) JSON.parse(JSON.stringify(a));
+    // The length shift of the slice `__proto__=polluted` of the model "__proto__" is reported on that
+    // slice: an own property named `__proto__` of the alert's slice, intact through JSON.
+    const sliced = alerts.filter((a) => a.model_id === '__proto__' && a.metric === 'input_length' && Object.keys(a.slice).length > 0);
+    expect(sliced.length).toBeGreaterThan(0);
+    for (const a of sliced) {
+      expect(Object.keys(a.slice)).toEqual(['__proto__']);
+      expect(Object.getOwnPropertyDescriptor(a.slice, '__proto__')?.value).toBe('polluted');
+    }
+    for (const a of alerts) expect(JSON.parse(JSON.stringify(a))).toEqual(a);
     expect(pipeline.stats().series).toBeGreaterThan(0);
     expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(protoNames);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
