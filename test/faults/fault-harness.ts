@@ -1,0 +1,395 @@
+/**
+ * Shared machinery of the fault tests (issue 5 §5): a simulated stream with several drifts over
+ * several models and partitions, fed to the broker in segments while the service runs (a backlog
+ * produced up front is consumed in well under a second, too fast to fault in the middle of), the
+ * service as a child process (`node bin/driftwatch.js run --config <file>`, so it can be SIGKILLed
+ * and its RSS read from /proc), the alert topic read back with a read_committed consumer, and the
+ * reference: the alerts a never-ending live service produces after consuming exactly these records
+ * (`replayEvents(…, { finish: false })` over the records with their partitions and offsets).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { DriftAlert } from '../../src/alerts/alert-types';
+import type { DriftwatchConfig } from '../../src/config/config-types';
+import { loadConfig, type DeepPartial } from '../../src/config/load-config';
+import { freeLoopbackPort } from '../../src/local/free-port';
+import { packageRoot } from '../../src/local/package-root';
+import { replayEvents } from '../../src/replay/run-replay';
+import { keyHash } from '../../src/simulate/sim-source-records';
+import { SpeechTraffic, type DriftSpec, type SimModel, type SimRecord } from '../../src/simulate/speech-traffic';
+import { uniqueName } from '../harness/env';
+import { alertsOf, createSourceTopics, uniqueTopics, type ReadMessage, type TestTopics } from '../integration/runtime-fixtures';
+import { comparable, produceRouted, route, simFeatures, waitCaughtUp, type Routed } from '../integration/runtime-scenario';
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** mulberry32: the fault points are "random" but the same on every run (seeded). */
+export function seededRandom(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The first `perPartition` model ids `asr-<n>` that the simulator's key hash puts on each partition. */
+export function modelsPerPartition(partitions: number, perPartition: number): string[][] {
+  const on: string[][] = Array.from({ length: partitions }, () => []);
+  for (let n = 0; on.some((ids) => ids.length < perPartition); n++) {
+    const id = `asr-${n}`;
+    const ids = on[keyHash(id) % partitions]!;
+    if (ids.length < perPartition) ids.push(id);
+  }
+  return on;
+}
+
+/**
+ * Speech traffic over two models per partition with seven drifts spread over every partition (one on a slice) (one of
+ * them ends, so incidents also resolve). No feedback: the merge treats a feedback stream that
+ * falls far behind as idle, a decision that depends on how fetches interleave (see
+ * service-rebalance.test.ts); these tests are about faults, not about that.
+ */
+export function faultTraffic(seed: number, count: number, partitions = 3): SimRecord[] {
+  const on = modelsPerPartition(partitions, 2);
+  const models: SimModel[] = on.flat().map((id) => ({ id, versions: [{ version: 'v1', share: 1 }] }));
+  const pick = (p: number, i: number): string => on[p % partitions]![i]!;
+  const drifts: DriftSpec[] = [
+    { metric: 'input_length', model: pick(0, 0), atRequest: 3500 },
+    { metric: 'null_output', model: pick(0, 1), atRequest: 4000 },
+    { metric: 'latency_ms', model: pick(1, 0), atRequest: 2000, untilRequest: 4000, magnitude: 2 },
+    { metric: 'input_length', model: pick(2, 1), slice: { device: 'ios' }, atRequest: 3000, magnitude: 2 },
+    { metric: 'confidence', model: pick(1, 1), atRequest: 4500 },
+    { metric: 'brightness', model: pick(2, 0), atRequest: 3500 },
+    { metric: 'feature:snr_db', model: pick(2, 1), atRequest: 4000 },
+  ];
+  return new SpeechTraffic({ seed, models, drifts, feedback: false }).take(count);
+}
+
+export interface FaultStream {
+  topics: TestTopics;
+  config: Readonly<DriftwatchConfig>;
+  /** What a config file for the CLI needs (the overrides the effective config was built from). */
+  fileConfig: DeepPartial<DriftwatchConfig>;
+  routed: Routed[];
+}
+
+export interface FaultStreamOptions {
+  prefix: string;
+  brokers: string[];
+  records: readonly SimRecord[];
+  partitions?: number;
+  overrides?: DeepPartial<DriftwatchConfig>;
+}
+
+/**
+ * Creates the source topics (the service creates its alert, DLQ, checkpoint and outbox topics) and
+ * the config: unique names, the ops server on a free port (the child's /metrics), checkpoints every
+ * 2 s (several per run between faults, so restores start from a checkpoint that is older than the
+ * committed offsets and re-push the records in between with outputs suppressed).
+ */
+export async function prepareStream(admin: Admin, o: FaultStreamOptions): Promise<FaultStream> {
+  const partitions = o.partitions ?? 3;
+  const topics = uniqueTopics(o.prefix);
+  await createSourceTopics(admin, topics, partitions);
+  const { kafka, ...rest } = o.overrides ?? {};
+  const fileConfig: DeepPartial<DriftwatchConfig> = {
+    shards: 2,
+    log: { level: 'warn' },
+    shutdownTimeoutMs: 60_000,
+    features: simFeatures,
+    checkpoint: { intervalMs: 2000 },
+    ops: { port: await freeLoopbackPort() },
+    ...rest,
+    kafka: {
+      brokers: o.brokers,
+      clientId: uniqueName(`dw-${o.prefix}`),
+      groupId: uniqueName(`dw-${o.prefix}-group`),
+      fetchMaxWaitMs: 100,
+      ...kafka,
+      topics: { ...topics, ...kafka?.topics },
+    },
+  };
+  const config = loadConfig({ env: {}, overrides: fileConfig });
+  return { topics, config, fileConfig, routed: route(o.records, topics, partitions) };
+}
+
+/** Produces a stream's records in order, in chunks, optionally paced; fills in their offsets. */
+export class Feeder {
+  /** Records produced so far (a prefix of `routed`). */
+  next = 0;
+
+  constructor(
+    /** Replaceable: the broker-restart test gives it a fresh producer after the restart. */
+    public producer: Producer,
+    readonly routed: Routed[],
+  ) {}
+
+  get done(): boolean {
+    return this.next >= this.routed.length;
+  }
+
+  /** Produces up to record index `end` (exclusive), `chunk` records at a time, `pauseMs` apart. */
+  async produceUpTo(end: number, options: { chunk?: number; pauseMs?: number } = {}): Promise<void> {
+    const chunk = options.chunk ?? 5000;
+    const stop = Math.min(end, this.routed.length);
+    while (this.next < stop) {
+      const slice = this.routed.slice(this.next, Math.min(stop, this.next + chunk));
+      await produceRouted(this.producer, slice);
+      this.next += slice.length;
+      if (options.pauseMs && this.next < stop) await sleep(options.pauseMs);
+    }
+  }
+}
+
+/** The alerts a live service that consumed exactly `routed` (and never ends) has produced. */
+export async function referenceAlerts(config: Readonly<DriftwatchConfig>, routed: readonly Routed[]): Promise<DriftAlert[]> {
+  const alerts: DriftAlert[] = [];
+  const lines = routed.map((r) => JSON.stringify({ topic: r.topic, key: r.key, partition: r.partition, offset: r.offset, value: r.sim.value }));
+  await replayEvents(config, lines, { alert: (a) => alerts.push(a) }, { finish: false });
+  return alerts;
+}
+
+const sourceTopicNames = (config: Readonly<DriftwatchConfig>): string[] => [config.kafka.topics.inputs, config.kafka.topics.outputs, config.kafka.topics.feedback];
+
+/** Sum of the group's committed offsets over the source topics (progress; -1 = none counts 0). */
+export async function committedTotal(admin: Admin, config: Readonly<DriftwatchConfig>): Promise<number> {
+  let total = 0;
+  for (const topic of sourceTopicNames(config)) {
+    const committed = await admin.fetchOffsets({ groupId: config.kafka.groupId, topics: [topic] });
+    for (const p of committed[0]?.partitions ?? []) total += Math.max(0, Number(p.offset));
+  }
+  return total;
+}
+
+/** Sum of the source topics' high watermarks. */
+export async function endTotal(admin: Admin, config: Readonly<DriftwatchConfig>): Promise<number> {
+  let total = 0;
+  for (const topic of sourceTopicNames(config)) for (const e of await admin.fetchTopicOffsets(topic)) total += Number(e.high);
+  return total;
+}
+
+/** Polls until the committed total exceeds `baseline`; resolves with the ms waited. */
+export async function waitCommitAdvance(admin: Admin, config: Readonly<DriftwatchConfig>, baseline: number, timeoutMs: number, what: string): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    const total = await committedTotal(admin, config).catch(() => -1);
+    if (total > baseline) return Date.now() - started;
+    if (Date.now() - started > timeoutMs) throw new Error(`${what}: no committed offset advanced past ${baseline} within ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
+/**
+ * "Done": the group's committed offsets reached the end of every source partition, then the alert
+ * topic's end offsets stayed the same for three polls a second apart.
+ */
+export async function waitDone(admin: Admin, config: Readonly<DriftwatchConfig>, timeoutMs = 150_000): Promise<void> {
+  await waitCaughtUp(admin, config, timeoutMs);
+  let last = '';
+  let stable = 0;
+  while (stable < 3) {
+    await sleep(1000);
+    const ends = (await admin.fetchTopicOffsets(config.kafka.topics.alerts)).map((e) => `${e.partition}:${e.high}`).sort().join(',');
+    stable = ends === last ? stable + 1 : 0;
+    last = ends;
+  }
+}
+
+/**
+ * Reads a topic from the beginning to its end as a read_committed consumer: aborted records and
+ * transaction markers are never delivered, so "the end" is recognised by the batches' last offsets
+ * (which include the markers), reported by the consumer's END_BATCH_PROCESS event. Call it once no
+ * transaction is open on the topic (the service stopped), so that the last stable offset equals
+ * the high watermark.
+ */
+export async function readCommitted(kafka: Kafka, admin: Admin, topic: string, timeoutMs = 60_000): Promise<ReadMessage[]> {
+  const ends = await admin.fetchTopicOffsets(topic);
+  const remaining = new Map(ends.filter((e) => Number(e.high) > 0).map((e) => [e.partition, Number(e.high)]));
+  const out: ReadMessage[] = [];
+  if (remaining.size === 0) return out;
+  const consumer = kafka.consumer({ groupId: uniqueName('dw-fault-reader'), readUncommitted: false, maxWaitTimeInMs: 100 });
+  let done!: () => void;
+  const finished = new Promise<void>((r) => (done = r));
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+    const end = remaining.get(payload.partition);
+    if (end !== undefined && Number(payload.lastOffset) >= end - 1) {
+      remaining.delete(payload.partition);
+      if (remaining.size === 0) done();
+    }
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ partition, message }) => {
+      const end = remaining.get(partition);
+      if (end !== undefined && Number(message.offset) >= end) return;
+      out.push({ partition, offset: Number(message.offset), key: message.key === null ? null : message.key.toString(), value: message.value ?? Buffer.alloc(0) });
+    },
+  });
+  const timer = setTimeout(() => done(), timeoutMs);
+  await finished;
+  clearTimeout(timer);
+  await consumer.disconnect();
+  if (remaining.size > 0) throw new Error(`reading ${topic} (read_committed) timed out; partitions left: ${[...remaining.keys()].join(',')}`);
+  return out.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+}
+
+export async function readCommittedAlerts(kafka: Kafka, admin: Admin, topic: string): Promise<DriftAlert[]> {
+  return alertsOf(await readCommitted(kafka, admin, topic));
+}
+
+/** alert_ids that occur more than once. */
+export function duplicateIds(alerts: readonly DriftAlert[]): string[] {
+  const seen = new Set<string>();
+  const dups = new Set<string>();
+  for (const a of alerts) (seen.has(a.alert_id) ? dups : seen).add(a.alert_id);
+  return [...dups].sort();
+}
+
+/** A one-line summary per alert, for the logs when a comparison fails. */
+export function describeAlerts(alerts: readonly DriftAlert[]): string {
+  return alerts
+    .map((x) => `${x.alert_id.slice(0, 8)}:${x.model_id}:${x.metric}:${JSON.stringify(x.slice)}:${x.status}@${x.detected_at}`)
+    .sort()
+    .join('\n  ');
+}
+
+/**
+ * The fault-test verdict: no alert_id twice, the same ids as the reference (none missing, none
+ * extra) and the same content except the wall-clock `emitted_at`.
+ */
+export function expectSameAlerts(actual: readonly DriftAlert[], reference: readonly DriftAlert[], label: string): void {
+  const dups = duplicateIds(actual);
+  const ids = (xs: readonly DriftAlert[]): string[] => xs.map((x) => x.alert_id).sort();
+  const missing = ids(reference).filter((id) => !actual.some((a) => a.alert_id === id));
+  const extra = [...new Set(ids(actual))].filter((id) => !reference.some((a) => a.alert_id === id));
+  if (dups.length > 0 || missing.length > 0 || extra.length > 0) {
+    process.stdout.write(
+      `[${label}] ${actual.length} alerts read, ${reference.length} expected; ${dups.length} duplicated, ${missing.length} missing, ${extra.length} unexpected\n` +
+        `[${label}] expected:\n  ${describeAlerts(reference)}\n[${label}] read:\n  ${describeAlerts(actual)}\n`,
+    );
+  }
+  expect(dups).toEqual([]);
+  expect(ids(actual)).toEqual(ids(reference));
+  const byIdOrder = (xs: readonly DriftAlert[]): DriftAlert[] => [...xs].sort((a, b) => (a.alert_id < b.alert_id ? -1 : a.alert_id > b.alert_id ? 1 : 0));
+  expect(byIdOrder(actual).map(comparable)).toEqual(byIdOrder(reference).map(comparable));
+}
+
+/** The environment of a service child: the test's, without DRIFTWATCH_* (config comes from the file only). */
+function childEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('DRIFTWATCH_')) env[k] = v;
+  return env;
+}
+
+/** Every child still running, so afterAll can kill exactly the ones this test file started. */
+const running = new Set<ServiceChild>();
+
+/** `driftwatch run --config <file>` as a child process (the compiled CLI: `npm run build` first). */
+export class ServiceChild {
+  readonly child: ChildProcess;
+  readonly startedAt = Date.now();
+  /** Settles when the process has exited. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
+
+  private constructor(
+    readonly configFile: string,
+    readonly logFile: string,
+  ) {
+    const out = openSync(logFile, 'a');
+    this.child = spawn(process.execPath, [join(packageRoot(), 'bin', 'driftwatch.js'), 'run', '--config', configFile], {
+      stdio: ['ignore', out, out],
+      env: childEnv(),
+    });
+    closeSync(out);
+    running.add(this);
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', (code, signal) => {
+        running.delete(this);
+        resolve({ code, signal, at: Date.now() });
+      });
+    });
+  }
+
+  /** Writes `fileConfig` as the JSON config file (once per stream) and starts the service. */
+  static start(stream: FaultStream, dir: string, name: string): ServiceChild {
+    const configFile = join(dir, 'driftwatch.json');
+    writeFileSync(configFile, JSON.stringify(stream.fileConfig, null, 2));
+    return new ServiceChild(configFile, join(dir, `${name}.log`));
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    if (this.running) this.child.kill(signal);
+  }
+
+  /** A field of /proc/<pid>/status in kB (VmRSS = resident now, VmHWM = peak resident), or null once gone. */
+  memoryKb(field: 'VmRSS' | 'VmHWM'): number | null {
+    try {
+      const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
+      const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+      return m ? Number(m[1]) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The last lines of the child's output (for failure messages). */
+  tail(lines = 30): string {
+    try {
+      return readFileSync(this.logFile, 'utf8').split('\n').slice(-lines).join('\n');
+    } catch {
+      return '';
+    }
+  }
+}
+
+/** SIGKILLs every service child this test file started and has not seen exit (afterAll). */
+export async function killRunningChildren(): Promise<void> {
+  const left = [...running];
+  for (const c of left) c.kill('SIGKILL');
+  await Promise.all(left.map((c) => c.exited));
+}
+
+/** A folder for a test's config file and child logs. */
+export function faultDir(name: string): string {
+  return mkdtempSync(join(tmpdir(), `driftwatch-fault-${name}-`));
+}
+
+/** Sum of a Prometheus gauge over its series in a /metrics text (null when it has no series). */
+export function metricSum(text: string, name: string): number | null {
+  let sum = 0;
+  let found = false;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const rest = line.slice(name.length);
+    if (rest[0] !== '{' && rest[0] !== ' ') continue;
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Number.isFinite(value)) {
+      sum += value;
+      found = true;
+    }
+  }
+  return found ? sum : null;
+}
+
+/** Median and range of a list of measurements, for the report lines. */
+export function spread(values: readonly number[]): string {
+  if (values.length === 0) return 'n/a';
+  const s = [...values].sort((a, b) => a - b);
+  const median = s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  return `median ${Math.round(median)} ms, range ${s[0]}–${s[s.length - 1]} ms`;
+}
