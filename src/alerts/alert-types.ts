@@ -61,6 +61,11 @@ export interface DlqEntry {
   /** The raw value in base64, so nothing is lost. */
   value_b64: string;
   key: string | null;
+  /**
+   * Set (true) on the DLQ topic when the raw value was too large to fit a DLQ record: `value_b64`
+   * then holds only its first 512 KiB; the whole record is still at its coordinates.
+   */
+  value_truncated?: boolean;
 }
 
 /** What the alert manager asks the retraining queue for: one job per incident (job id = incident id). */

@@ -52,7 +52,7 @@ export function transactionalIdOf(config: Readonly<DriftwatchConfig>, partition:
 export function isFencedError(e: unknown): boolean {
   for (let cur = e as { type?: unknown; cause?: unknown; originalError?: unknown; message?: unknown } | undefined, depth = 0; cur && depth < 4; depth++) {
     if (typeof cur.type === 'string' && FENCED.has(cur.type)) return true;
-    if (typeof cur.message === 'string' && /fenced|producer epoch|PRODUCER_FENCED/i.test(cur.message)) return true;
+    if (typeof cur.message === 'string' && /fence|producer epoch|old epoch/i.test(cur.message)) return true;
     cur = (cur.originalError ?? cur.cause) as typeof cur;
   }
   return false;
@@ -223,7 +223,7 @@ export class PartitionTransactions {
       }
     }
     for (const d of out.dlq) {
-      const value = JSON.stringify(d);
+      const value = JSON.stringify(dlqEntryThatFits(d));
       items.push({ topic: topics.dlq, message: { key: d.key, value, headers: { 'driftwatch-error-code': d.error_code } }, bytes: value.length });
     }
     for (const t of out.retrain) {
@@ -232,6 +232,20 @@ export class PartitionTransactions {
     }
     return items;
   }
+}
+
+/**
+ * A DLQ record must fit the broker's record-batch limit (1 MB by default), or the transaction could
+ * never commit and the partition would stall: an entry whose JSON would exceed DLQ_MAX_BYTES keeps
+ * only the first DLQ_KEEP_BYTES of the raw value (the record itself stays at its coordinates).
+ */
+const DLQ_MAX_BYTES = 900 * 1024;
+const DLQ_KEEP_BYTES = 512 * 1024;
+
+export function dlqEntryThatFits(entry: DlqEntry): DlqEntry {
+  if (entry.value_b64.length + entry.error_message.length + 1024 <= DLQ_MAX_BYTES) return entry;
+  const head = Buffer.from(entry.value_b64, 'base64').subarray(0, DLQ_KEEP_BYTES);
+  return { ...entry, error_message: entry.error_message.slice(0, 4096), value_b64: head.toString('base64'), value_truncated: true };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
