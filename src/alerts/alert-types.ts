@@ -66,6 +66,8 @@ export interface DlqEntry {
    * then holds only its first 512 KiB; the whole record is still at its coordinates.
    */
   value_truncated?: boolean;
+  /** Set (true) on the DLQ topic when the key was longer than 1024 characters: `key` is its start. */
+  key_truncated?: boolean;
 }
 
 /** What the alert manager asks the retraining queue for: one job per incident (job id = incident id). */

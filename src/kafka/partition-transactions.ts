@@ -223,8 +223,9 @@ export class PartitionTransactions {
       }
     }
     for (const d of out.dlq) {
-      const value = JSON.stringify(dlqEntryThatFits(d));
-      items.push({ topic: topics.dlq, message: { key: d.key, value, headers: { 'driftwatch-error-code': d.error_code } }, bytes: value.length });
+      const fitted = dlqEntryThatFits(d);
+      const value = JSON.stringify(fitted);
+      items.push({ topic: topics.dlq, message: { key: fitted.key, value, headers: { 'driftwatch-error-code': d.error_code } }, bytes: value.length });
     }
     for (const t of out.retrain) {
       const message = outboxMessage(t);
@@ -241,9 +242,17 @@ export class PartitionTransactions {
  */
 const DLQ_MAX_BYTES = 900 * 1024;
 const DLQ_KEEP_BYTES = 512 * 1024;
+/**
+ * The key is in a DLQ record twice (message key and the entry's `key`): a key of a few hundred kB
+ * (a record may have one) would overflow the batch even with the value cut, so keys longer than this
+ * are cut too, marked `key_truncated`. 1024 characters take at most 6 KiB of JSON each (escapes).
+ */
+const DLQ_MAX_KEY_CHARS = 1024;
 
-export function dlqEntryThatFits(entry: DlqEntry): DlqEntry {
-  if (entry.value_b64.length + entry.error_message.length + 1024 <= DLQ_MAX_BYTES) return entry;
+export function dlqEntryThatFits(original: DlqEntry): DlqEntry {
+  const entry: DlqEntry =
+    original.key !== null && original.key.length > DLQ_MAX_KEY_CHARS ? { ...original, key: original.key.slice(0, DLQ_MAX_KEY_CHARS), key_truncated: true } : original;
+  if (entry.value_b64.length + entry.error_message.length + 16 * 1024 <= DLQ_MAX_BYTES) return entry;
   const head = Buffer.from(entry.value_b64, 'base64').subarray(0, DLQ_KEEP_BYTES);
   return { ...entry, error_message: entry.error_message.slice(0, 4096), value_b64: head.toString('base64'), value_truncated: true };
 }

@@ -10,6 +10,7 @@ import type { DriftwatchConfig, MessageFormat } from '../../src/config/config-ty
 import type { DeepPartial } from '../../src/config/load-config';
 import { accumulateCounters, PartitionPipeline, type PipelineCounters, type PipelineOutput } from '../../src/engine/partition-pipeline';
 import { createRecordDecoder } from '../../src/ingest/record-decoder';
+import { dlqEntryThatFits } from '../../src/kafka/partition-transactions';
 import { ServiceMetrics } from '../../src/ops/metrics';
 import type { SourceRecord, TopicRole } from '../../src/pipeline/records';
 import { BAD_CASES, CATALOGUE_OVERRIDES, DLQ_CODES, type BadCase } from './bad-input-cases';
@@ -121,6 +122,22 @@ describe('limits that fold or evict instead of rejecting: counted by name', () =
     expect(r.counters.limitHits).toEqual({ joinMaxPending: 3 });
     // The evicted ones are orphans at once (the other five wait for their TTL, past the end of input).
     expect(r.counters.orphans).toBe(3);
+  });
+});
+
+describe('DLQ records of the largest bad records still fit a broker batch (1 MB)', () => {
+  it('a value and a key as large as a Kafka record may have: both cut, both marked', () => {
+    const p = pipelineFor('auto');
+    const key = 'k'.repeat(300_000);
+    const out = p.push([source('inputs', 5, new Uint8Array(700_000).fill(0x78), key)]);
+    expect(out.dlq.map((d) => [d.error_code, d.offset])).toEqual([['DRIFTWATCH_LIMIT_EXCEEDED', 5]]);
+    const fitted = dlqEntryThatFits(out.dlq[0]!);
+    expect([fitted.value_truncated, fitted.key_truncated]).toEqual([true, true]);
+    expect(key.startsWith(fitted.key!)).toBe(true);
+    // Value + message key (the entry's key) under the broker's default message.max.bytes.
+    expect(Buffer.byteLength(JSON.stringify(fitted)) + Buffer.byteLength(fitted.key!)).toBeLessThan(1_000_000);
+    const small = p.push([source('inputs', 6, enc.encode('{oops'), 'asr-en')]).dlq[0]!;
+    expect(dlqEntryThatFits(small)).toBe(small);
   });
 });
 
