@@ -54,12 +54,14 @@ interface Run {
   consumeMs: number;
 }
 
-async function serviceRun(kafka: Kafka, admin: Admin, producer: Producer, prefix: string, entriesOf: (topics: TestTopics) => Entry[]): Promise<Run> {
+type Produce = (producer: Producer, entries: readonly Entry[]) => Promise<number[]>;
+
+async function serviceRun(kafka: Kafka, admin: Admin, producer: Producer, prefix: string, entriesOf: (topics: TestTopics) => Entry[], produce: Produce = produceAll): Promise<Run> {
   const topics = uniqueTopics(prefix);
   await createSourceTopics(admin, topics, PARTITIONS);
   const config = testServiceConfig(topics, OVERRIDES);
   const entries = entriesOf(topics);
-  const offsets = await produceAll(producer, entries);
+  const offsets = await produce(producer, entries);
   entries.forEach((e, i) => (e.offset = offsets[i]!));
   const started = Date.now();
   const service = await startService(config, { logger: testLogger() });
@@ -162,5 +164,30 @@ describe('bad input through the live service', () => {
       `[bad input] ${records.length} valid + ${AUTO_CASES.length} bad records; clean ${clean.consumeMs} ms, dirty ${dirty.consumeMs} ms; ` +
         `${clean.alerts.length} alerts in both; DLQ ${dirty.dlq.length} entries; limit hits ${JSON.stringify(limitHits(dirty.metrics))}\n`,
     );
+  });
+
+  it('a bad record as large as the broker accepts still reaches the DLQ (bounded entry) and the stream goes on', async () => {
+    const records = traffic().slice(0, 3000);
+    const big = 700_000; // with its 300 kB key under the broker's default message.max.bytes (1,048,588); its base64 is not
+    const run = await serviceRun(kafka, admin, producer, 'bad-big', (topics) => {
+      const entries: Entry[] = route(records, topics, PARTITIONS).map((r, i) => ({ topic: r.topic, partition: r.partition, key: r.key, value: r.value, sim: i, bad: null, offset: -1 }));
+      const at = entries.findIndex((e) => e.partition === 1);
+      const value = Buffer.alloc(big, 0x78); // "xxx…": neither JSON nor Avro, and over maxMessageBytes
+      entries.splice(at + 10, 0, { topic: topics.inputs, partition: 1, key: 'k'.repeat(300_000), value, sim: null, bad: -1, offset: -1 });
+      return entries;
+    }, async (p, entries) => {
+      // The big record alone in its produce request (the broker's limit applies to a whole batch).
+      const i = entries.findIndex((e) => e.bad === -1);
+      return [...(await produceAll(p, entries.slice(0, i))), ...(await produceAll(p, entries.slice(i, i + 1))), ...(await produceAll(p, entries.slice(i + 1)))];
+    });
+    const badEntry = run.entries.find((e) => e.bad === -1)!;
+    expect(run.dlq).toHaveLength(1);
+    const d = run.dlq[0]!;
+    expect({ topic: d.topic, partition: d.partition, offset: d.offset, code: d.error_code }).toEqual({ topic: badEntry.topic, partition: 1, offset: badEntry.offset, code: 'DRIFTWATCH_LIMIT_EXCEEDED' });
+    expect([d.value_truncated, d.key_truncated]).toEqual([true, true]);
+    expect(JSON.stringify(d).length).toBeLessThan(1_000_000);
+    // The stream went on: every valid record after it was consumed (the run caught up) and none was rejected.
+    expect(run.entries.filter((e) => e.partition === 1 && e.offset > badEntry.offset && e.topic === badEntry.topic).length).toBeGreaterThan(0);
+    process.stdout.write(`[bad input] ${big}-byte bad record: DLQ entry of ${JSON.stringify(d).length} bytes; ${run.consumeMs} ms\n`);
   });
 });
