@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import type { DriftwatchConfig, MessageFormat } from '../../src/config/config-types';
 import { defaultConfig } from '../../src/config/load-config';
 import { encodeEvent, type EventFormat } from '../../src/ingest/event-encoder';
+import { isBase64Text } from '../../src/ingest/image-brightness';
 import { imageOfBrightnessBase64 } from '../../src/ingest/image-fixtures';
 import { INPUT_LIMIT_NAMES, MAX_EVENT_TS, MIN_EVENT_TS } from '../../src/ingest/input-limits';
 import { createRecordDecoder, type DecodeResult, type RecordDecoder } from '../../src/ingest/record-decoder';
@@ -238,5 +239,27 @@ describe('decoder properties: valid events round-trip through every format', () 
       }),
       { numRuns: 700 },
     );
+  });
+});
+
+describe('decoder properties: image data text is checked in linear time', () => {
+  // What isBase64Text replaces; quadratic on whitespace followed by a bad character.
+  const BASE64_TEXT = /^[A-Za-z0-9+/_\-\s]*={0,2}\s*$/;
+  it('accepts exactly what the base64 regular expression accepts', () => {
+    const unit = fc.constantFrom('A', 'z', '0', '+', '/', '_', '-', '=', ' ', '\n', '\t', '\u00a0', '\u2028', '\ufeff', '\u3000', '!', '.', '*', 'é', '\u0000');
+    fc.assert(
+      fc.property(fc.array(unit, { maxLength: 30 }), (parts) => {
+        const text = parts.join('');
+        expect(isBase64Text(text)).toBe(BASE64_TEXT.test(text));
+      }),
+      { numRuns: 5000, seed: 11 },
+    );
+    for (const text of ['', 'QUJD', 'QUI=', 'QQ==', 'QQ===', 'QQ==A', 'QU\r\nJD \n', 'a-b_c', '==', ' = ']) expect(isBase64Text(text)).toBe(BASE64_TEXT.test(text));
+  });
+
+  it('a message of whitespace ending in a bad character is rejected at once (the regular expression took minutes)', () => {
+    const wire = { request_id: 'r', model_id: 'm', model_version: '1', ts: MIN_EVENT_TS, input: { image: { data: `${' '.repeat(1_000_000)}!` } } };
+    const r = decoders.json(record('inputs', new TextEncoder().encode(JSON.stringify(wire))));
+    expect(r.ok ? 'ok' : r.code).toBe('DRIFTWATCH_INVALID_IMAGE');
   });
 });
