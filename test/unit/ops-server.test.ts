@@ -44,6 +44,7 @@ const METRIC_NAMES = [
   'driftwatch_alerts_total',
   'driftwatch_retrain_jobs_total',
   'driftwatch_inflight_batches',
+  'driftwatch_limit_hits_total',
 ];
 
 describe('ops server', () => {
@@ -105,7 +106,7 @@ describe('ops server', () => {
     const ours = all.filter((m) => m.name.startsWith('driftwatch_'));
     expect(ours.map((m) => m.name).sort()).toEqual([...METRIC_NAMES].sort());
     for (const m of ours) {
-      for (const v of m.values) for (const label of Object.keys(v.labels)) expect(['topic_role', 'code', 'shard', 'partition', 'kind', 'status', 'result', 'le']).toContain(label);
+      for (const v of m.values) for (const label of Object.keys(v.labels)) expect(['topic_role', 'code', 'shard', 'partition', 'kind', 'status', 'result', 'le', 'limit']).toContain(label);
       if (String(m.type) === 'counter') expect(m.name.endsWith('_total')).toBe(true);
     }
   });
