@@ -148,7 +148,7 @@ export class PartitionPipeline {
     // Requests stay open until both the join TTL and the redo window have passed: a derived redo
     // can only be credited to a request that is still open.
     this.join = new RequestJoin(Math.max(config.join.ttlMs, config.redo.windowMs), config.join.maxPending, () => this.limitHit('joinMaxPending'));
-    this.redo = new RedoTracker(config.redo.windowMs, config.join.maxPending);
+    this.redo = new RedoTracker(config.redo.windowMs, config.join.maxPending, () => this.limitHit('joinMaxPending'));
     this.metrics = metricCatalog(config.features);
     this.alertManager = new AlertManager(
       {

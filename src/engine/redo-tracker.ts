@@ -20,6 +20,8 @@ export class RedoTracker {
   constructor(
     private readonly windowMs: number,
     private readonly maxSessions: number,
+    /** Called once per session forgotten because the table was full (not idle): limit `joinMaxPending`. */
+    private readonly onLimitHit: () => void = () => {},
   ) {}
 
   /**
@@ -41,6 +43,7 @@ export class RedoTracker {
           break;
         }
         this.last.delete(k);
+        if (v.ts >= ts - this.windowMs) this.onLimitHit(); // still active: evicted by the cap
       }
     }
     if (this.last.size === 0 || prev !== undefined) this.headTs = Math.min(this.headTs, prev?.ts ?? ts);

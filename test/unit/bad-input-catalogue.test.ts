@@ -112,7 +112,7 @@ describe('limits that fold or evict instead of rejecting: counted by name', () =
     expect(run(under, records).counters.limitHits).toEqual({});
   });
 
-  it('join.maxPending: open requests and early arrivals evicted because the table is full', () => {
+  it('join.maxPending: open requests, early arrivals and redo sessions evicted because their table is full', () => {
     const config = configFor('auto', { join: { maxPending: 5 } });
     const inputs = Array.from({ length: 12 }, (_, i) => input(i, {}));
     expect(run(config, inputs).counters.limitHits).toEqual({ joinMaxPending: 7 });
@@ -120,6 +120,11 @@ describe('limits that fold or evict instead of rejecting: counted by name', () =
     const outputs = Array.from({ length: 8 }, (_, i) => source('outputs', i, enc.encode(JSON.stringify({ request_id: `o${i}`, model_id: 'asr-en', model_version: '1', ts: T0 + i }))));
     const r = run(config, [...inputs.slice(0, 1), ...outputs]);
     expect(r.counters.limitHits).toEqual({ joinMaxPending: 3 });
+    // Sessions remembered for derived redos share the cap: 12 active sessions in a table of 5.
+    const withSessions = Array.from({ length: 12 }, (_, i) =>
+      source('inputs', i, enc.encode(JSON.stringify({ request_id: `s${i}`, session_id: `session-${i}`, model_id: 'asr-en', model_version: '1', ts: T0 + i }))),
+    );
+    expect(run(config, withSessions).counters.limitHits).toEqual({ joinMaxPending: 7 + 7 });
     // The evicted ones are orphans at once (the other five wait for their TTL, past the end of input).
     expect(r.counters.orphans).toBe(3);
   });
