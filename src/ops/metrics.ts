@@ -103,6 +103,21 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  /** Checkpoints committed (issue 5): their size, and partitions taken over (restored or started empty). */
+  readonly checkpointBytes = new Histogram({
+    name: 'driftwatch_checkpoint_bytes',
+    help: 'Size of the committed partition checkpoints (gzip\'d JSON).',
+    buckets: [1e3, 1e4, 1e5, 1e6, 1e7, 1e8],
+    registers: [this.registry],
+  });
+
+  readonly partitionsTakenOver = new Counter({
+    name: 'driftwatch_partitions_taken_over_total',
+    help: 'Partition indexes taken over (assignment, shard crash, fencing), by whether their state came from a checkpoint.',
+    labelNames: ['from'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: ServiceMetricsOptions = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }

@@ -45,6 +45,8 @@ const METRIC_NAMES = [
   'driftwatch_retrain_jobs_total',
   'driftwatch_inflight_batches',
   'driftwatch_limit_hits_total',
+  'driftwatch_checkpoint_bytes',
+  'driftwatch_partitions_taken_over_total',
 ];
 
 describe('ops server', () => {
