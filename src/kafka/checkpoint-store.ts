@@ -204,7 +204,11 @@ interface PartitionRead {
   /** Highest offset already looked at (records are fetched again after a seek: they are skipped). */
   position: number;
   result?: Buffer;
+  error?: DriftwatchError;
 }
+
+/** Per partition: the payload, or why there is none (a DRIFTWATCH_CHECKPOINT_MISSING or _CORRUPT error). */
+export type CheckpointReadResult = { ok: true; payload: Buffer } | { ok: false; error: DriftwatchError };
 
 /** Reads checkpoints with a throwaway read_committed consumer (kafkajs has no manual assignment). */
 export class CheckpointReader {
@@ -218,7 +222,8 @@ export class CheckpointReader {
    * Reads the payloads of several partitions' checkpoints in one consumer session (read_committed);
    * verifies chunk count, length and sha256. Rejects with DriftwatchError
    * 'DRIFTWATCH_CHECKPOINT_MISSING' (records gone, or not found within timeoutMs, default 30 s) or
-   * 'DRIFTWATCH_CHECKPOINT_CORRUPT'. One failing partition fails the whole read.
+   * 'DRIFTWATCH_CHECKPOINT_CORRUPT' — the first failing partition fails the whole read; use
+   * `readEach` to keep the partitions that could be read.
    *
    * `error.retryable` tells the two kinds of MISSING apart: true = nothing is known (timeout, broker
    * unreachable, consumer crashed) and the caller should try again rather than start from empty
@@ -228,10 +233,21 @@ export class CheckpointReader {
    * the commit markers are being written; a timeout long after that is a broker problem.
    */
   async read(requests: readonly CheckpointReadRequest[], options: { timeoutMs?: number } = {}): Promise<Map<number, Buffer>> {
+    const outcomes = await this.readEach(requests, options);
     const result = new Map<number, Buffer>();
-    if (requests.length === 0) return result;
-    const topic = this.config.kafka.topics.checkpoints;
-    const timeoutMs = options.timeoutMs ?? 30_000;
+    for (const [partition, outcome] of outcomes) {
+      if (!outcome.ok) throw outcome.error;
+      result.set(partition, outcome.payload);
+    }
+    return result;
+  }
+
+  /**
+   * Like `read`, but every partition gets its own outcome: one partition's checkpoint being gone
+   * does not cost the others theirs. Never rejects for a partition's problem (only for invalid
+   * requests: a partition twice, a malformed pointer — DRIFTWATCH_INVALID_PARAMETER).
+   */
+  async readEach(requests: readonly CheckpointReadRequest[], options: { timeoutMs?: number } = {}): Promise<Map<number, CheckpointReadResult>> {
     const reads = new Map<number, PartitionRead>();
     for (const { partition, pointer } of requests) {
       if (reads.has(partition)) throw new DriftwatchError('DRIFTWATCH_INVALID_PARAMETER', `checkpoint partition ${partition} requested twice`);
@@ -239,30 +255,43 @@ export class CheckpointReader {
       if (problem !== null) throw new DriftwatchError('DRIFTWATCH_INVALID_PARAMETER', `not a valid checkpoint pointer for partition ${partition}: ${problem}`);
       reads.set(partition, { partition, pointer, chunks: [], position: pointer.offset - 1 });
     }
+    if (reads.size > 0) await this.session(reads, options.timeoutMs ?? 30_000);
+    const outcomes = new Map<number, CheckpointReadResult>();
+    for (const read of reads.values()) {
+      // session() leaves every read with a result or an error.
+      outcomes.set(read.partition, read.result !== undefined ? { ok: true, payload: read.result } : { ok: false, error: read.error! });
+    }
+    return outcomes;
+  }
+
+  private async session(reads: Map<number, PartitionRead>, timeoutMs: number): Promise<void> {
+    const topic = this.config.kafka.topics.checkpoints;
     const started = Date.now();
+    const pending = (): PartitionRead[] => [...reads.values()].filter((r) => r.result === undefined && r.error === undefined);
     let partitions: number[];
     try {
       partitions = await this.checkPresent(topic, reads);
     } catch (e) {
-      throw e instanceof DriftwatchError ? e : unavailable(topic, e);
+      for (const read of reads.values()) read.error = unavailable(topic, e);
+      return;
     }
+    if (pending().length === 0) return;
 
-    let settle!: (error?: Error) => void;
-    const finished = new Promise<void>((resolve, reject) => {
-      settle = (error) => (error === undefined ? resolve() : reject(error));
-    });
-    let settled = false;
-    const fail = (error: Error): void => {
-      if (!settled) {
-        settled = true;
-        settle(error);
+    let done!: () => void;
+    const finished = new Promise<void>((resolve) => (done = resolve));
+    let over = false;
+    /** Records the outcome of one partition: its payload or why there is none. */
+    const settle = (read: PartitionRead, outcome: Buffer | DriftwatchError): void => {
+      if (over || read.result !== undefined || read.error !== undefined) return;
+      if (outcome instanceof DriftwatchError) read.error = outcome;
+      else read.result = outcome;
+      if (pending().length === 0) {
+        over = true;
+        done();
       }
     };
-    const progress = (): void => {
-      if (!settled && [...reads.values()].every((r) => r.result !== undefined)) {
-        settled = true;
-        settle();
-      }
+    const failAll = (error: DriftwatchError): void => {
+      for (const read of pending()) settle(read, error);
     };
 
     const consumer = this.kafka.consumer({
@@ -280,66 +309,73 @@ export class CheckpointReader {
       retry: { retries: 5 },
     });
     const timer = setTimeout(() => {
-      const pending = [...reads.values()].filter((r) => r.result === undefined);
-      fail(
-        new DriftwatchError(
-          'DRIFTWATCH_CHECKPOINT_MISSING',
-          `checkpoint records of ${topic} partition(s) ${pending.map((r) => r.partition).join(', ')} not found within ${timeoutMs} ms`,
-          {
-            retryable: true,
-            details: { topic, timeoutMs, pending: pending.map((r) => ({ partition: r.partition, offset: r.pointer.offset, chunksRead: r.chunks.length, chunks: r.pointer.chunks })) },
-          },
-        ),
-      );
+      for (const read of pending()) {
+        settle(
+          read,
+          new DriftwatchError(
+            'DRIFTWATCH_CHECKPOINT_MISSING',
+            `checkpoint of partition ${read.partition} at ${topic}@${read.pointer.offset}: not found within ${timeoutMs} ms (${read.chunks.length} of ${read.pointer.chunks} chunks read)`,
+            { retryable: true, details: { topic, partition: read.partition, offset: read.pointer.offset, chunks: read.pointer.chunks, timeoutMs } },
+          ),
+        );
+      }
     }, timeoutMs);
     const removeListeners = [
-      consumer.on(consumer.events.CRASH, (event) => fail(unavailable(topic, event.payload.error))),
+      consumer.on(consumer.events.CRASH, (event) => failAll(unavailable(topic, event.payload.error))),
       // Batches whose records were ALL filtered out (aborted transactions, transaction markers) never
       // reach eachBatch; this event still says how far the fetch got.
       consumer.on(consumer.events.START_BATCH_PROCESS, (event) => {
         const { topic: t, partition, batchSize, lastOffset, highWatermark } = event.payload;
         const read = reads.get(partition);
-        if (t !== topic || batchSize !== 0 || read === undefined || read.result !== undefined || settled) return;
-        this.advance(read, [], Number(lastOffset), Number(highWatermark), fail, progress);
+        if (t !== topic || batchSize !== 0 || read === undefined || over) return;
+        this.advance(read, [], Number(lastOffset), Number(highWatermark), settle);
       }),
     ];
-    const session = async (): Promise<void> => {
+    const run = async (): Promise<void> => {
       await consumer.connect();
       await consumer.subscribe({ topics: [topic], fromBeginning: true });
       await consumer.run({
         autoCommit: false,
         eachBatch: async ({ batch }) => {
           const read = reads.get(batch.partition);
-          if (batch.topic !== topic || read === undefined || read.result !== undefined || settled) return;
-          this.advance(read, batch.messages, Number(batch.lastOffset()), Number(batch.highWatermark), fail, progress);
+          if (batch.topic !== topic || read === undefined || over) return;
+          this.advance(read, batch.messages, Number(batch.lastOffset()), Number(batch.highWatermark), settle);
         },
       });
       // run() resolves after the group join; the seeks apply before the first fetch of each partition.
-      for (const read of reads.values()) consumer.seek({ topic, partition: read.partition, offset: String(read.pointer.offset) });
-      const others = partitions.filter((p) => !reads.has(p));
+      const wanted = pending();
+      for (const read of wanted) consumer.seek({ topic, partition: read.partition, offset: String(read.pointer.offset) });
+      const others = partitions.filter((p) => !wanted.some((r) => r.partition === p));
       if (others.length > 0) consumer.pause([{ topic, partitions: others }]);
     };
     try {
       // The timeout also bounds a connect or group join that hangs (broker down): the session is
-      // raced, not awaited, and its late failure lands in fail(), which is a no-op by then.
-      session().catch((e: unknown) => fail(unavailable(topic, e)));
+      // raced, not awaited, and its late failure lands in failAll(), which is a no-op by then.
+      run().catch((e: unknown) => failAll(unavailable(topic, e)));
       await finished;
     } finally {
       clearTimeout(timer);
       for (const remove of removeListeners) remove();
-      settled = true;
+      over = true;
       await consumer.disconnect().catch((e: unknown) => this.logger.warn({ err: e }, 'checkpoint reader: disconnect failed'));
     }
-    let bytes = 0;
-    for (const read of reads.values()) {
-      result.set(read.partition, read.result!);
-      bytes += read.result!.length;
-    }
-    this.logger.debug({ topic, partitions: [...reads.keys()], bytes, ms: Date.now() - started }, 'checkpoints read');
-    return result;
+    const read = [...reads.values()].filter((r) => r.result !== undefined);
+    this.logger.debug(
+      {
+        topic,
+        read: read.map((r) => r.partition),
+        failed: [...reads.values()].filter((r) => r.error !== undefined).map((r) => ({ partition: r.partition, code: r.error!.code })),
+        bytes: read.reduce((sum, r) => sum + r.result!.length, 0),
+        ms: Date.now() - started,
+      },
+      'checkpoints read',
+    );
   }
 
-  /** Partition ids of the checkpoint topic; fails fast for pointers below a partition's log start (records deleted). */
+  /**
+   * Partition ids of the checkpoint topic; settles at once the reads whose partition does not exist
+   * or whose pointer lies below the partition's log start (records deleted).
+   */
   private async checkPresent(topic: string, reads: Map<number, PartitionRead>): Promise<number[]> {
     const admin = this.kafka.admin();
     await admin.connect();
@@ -348,12 +384,8 @@ export class CheckpointReader {
       const low = new Map(offsets.map((o) => [o.partition, Number(o.low)]));
       for (const read of reads.values()) {
         const start = low.get(read.partition);
-        if (start === undefined) {
-          throw missing(topic, read, `the topic has no partition ${read.partition}`);
-        }
-        if (read.pointer.offset < start) {
-          throw missing(topic, read, `the partition starts at offset ${start} now (records deleted)`);
-        }
+        if (start === undefined) read.error = missing(topic, read, `the topic has no partition ${read.partition}`);
+        else if (read.pointer.offset < start) read.error = missing(topic, read, `the partition starts at offset ${start} now (records deleted)`);
       }
       return [...low.keys()];
     } finally {
@@ -372,9 +404,9 @@ export class CheckpointReader {
     messages: readonly KafkaMessage[],
     lastOffset: number,
     highWatermark: number,
-    fail: (e: Error) => void,
-    progress: () => void,
+    settle: (read: PartitionRead, outcome: Buffer | DriftwatchError) => void,
   ): void {
+    if (read.result !== undefined || read.error !== undefined) return;
     const { pointer, partition } = read;
     const topic = this.config.kafka.topics.checkpoints;
     for (const m of messages) {
@@ -387,29 +419,28 @@ export class CheckpointReader {
       const problem = chunkProblem(m, partition, i, pointer);
       if (problem !== null) {
         if (i === 0 && offset > pointer.offset) {
-          return fail(missing(topic, read, `no visible record at offset ${pointer.offset} (compacted, deleted or aborted); the next is at ${offset}`));
+          return settle(read, missing(topic, read, `no visible record at offset ${pointer.offset} (compacted, deleted or aborted); the next is at ${offset}`));
         }
-        if (gap) return fail(missing(topic, read, `chunk ${i} is gone (expected at offset ${expectedOffset}, next visible record at ${offset}: ${problem})`));
-        return fail(corrupt(topic, read, `the record at offset ${offset} is not chunk ${i} of this checkpoint: ${problem}`));
+        if (gap) return settle(read, missing(topic, read, `chunk ${i} is gone (expected at offset ${expectedOffset}, next visible record at ${offset}: ${problem})`));
+        return settle(read, corrupt(topic, read, `the record at offset ${offset} is not chunk ${i} of this checkpoint: ${problem}`));
       }
       read.chunks.push(m.value ?? Buffer.alloc(0));
       if (read.chunks.length === pointer.chunks) {
         const payload = Buffer.concat(read.chunks);
         read.chunks = [];
-        if (payload.length !== pointer.bytes) return fail(corrupt(topic, read, `payload has ${payload.length} bytes, the pointer says ${pointer.bytes}`));
+        if (payload.length !== pointer.bytes) return settle(read, corrupt(topic, read, `payload has ${payload.length} bytes, the pointer says ${pointer.bytes}`));
         const sha = checkpointSha256(payload);
-        if (sha !== pointer.sha256) return fail(corrupt(topic, read, `payload sha256 ${sha} differs from the pointer's ${pointer.sha256}`));
-        read.result = payload;
-        return progress();
+        if (sha !== pointer.sha256) return settle(read, corrupt(topic, read, `payload sha256 ${sha} differs from the pointer's ${pointer.sha256}`));
+        return settle(read, payload);
       }
     }
     // The fetch reached the end of the partition (every record up to the high watermark seen,
     // aborted ones filtered out) without the checkpoint being complete: it is not there. A fetch
     // that stops at the last stable offset (a transaction still open) ends below the high
     // watermark and keeps us waiting, which is right while a commit's markers are being written.
-    if (read.result === undefined && lastOffset >= highWatermark - 1 && lastOffset >= pointer.offset) {
+    if (lastOffset >= highWatermark - 1 && lastOffset >= pointer.offset) {
       read.position = Math.max(read.position, lastOffset);
-      fail(missing(topic, read, `reached the end of the partition (offset ${highWatermark}) with ${read.chunks.length} of ${pointer.chunks} chunks visible`));
+      settle(read, missing(topic, read, `reached the end of the partition (offset ${highWatermark}) with ${read.chunks.length} of ${pointer.chunks} chunks visible`));
     }
   }
 }

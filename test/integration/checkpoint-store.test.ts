@@ -249,6 +249,29 @@ describe('checkpoint store on the real broker', () => {
     await expectCode(reader.read([{ partition: partitions, pointer }]), 'DRIFTWATCH_CHECKPOINT_MISSING');
   });
 
+  it('readEach gives every partition its own outcome: one gone checkpoint does not cost the others theirs', async () => {
+    const producer = await transactionalProducer();
+    const good = randomBytes(900_000);
+    const goodPointer = await writeCheckpoint(producer, 1, good, 70);
+    const gone = await writeCheckpoint(producer, 2, randomBytes(100), 80, 'abort');
+    const outcomes = await reader.readEach(
+      [
+        { partition: 1, pointer: goodPointer },
+        { partition: 2, pointer: gone },
+        { partition: partitions, pointer: goodPointer },
+      ],
+      { timeoutMs: 20_000 },
+    );
+    const one = outcomes.get(1);
+    expect(one?.ok && one.payload.equals(good)).toBe(true);
+    for (const p of [2, partitions]) {
+      const outcome = outcomes.get(p);
+      expect(outcome?.ok === false ? [outcome.error.code, outcome.error.retryable] : outcome).toEqual(['DRIFTWATCH_CHECKPOINT_MISSING', false]);
+    }
+    // read() of the same requests rejects with the first failure.
+    await expectCode(reader.read([{ partition: 1, pointer: goodPointer }, { partition: 2, pointer: gone }], { timeoutMs: 20_000 }), 'DRIFTWATCH_CHECKPOINT_MISSING');
+  });
+
   it('rejects a pointer below the log start (records deleted) as MISSING at once', async () => {
     // DeleteRecords is refused on a compact-only topic: an operator's compact,delete topic shows the case.
     const deleting = configFor(uniqueName('cp-delete'));
