@@ -50,6 +50,10 @@ interface Perturb {
   orphans?: number;
   /** Share of inputs sent twice (duplicate request ids replace the open request). */
   duplicates?: number;
+  /** Share of feedback records sent up to 1.9 s earlier. */
+  earlyFeedback?: number;
+  /** Share of outputs sent 5-25 s later (after their feedback: labels first; needs a large allowed lateness). */
+  delayOutputs?: number;
 }
 
 const UTF8 = new TextEncoder();
@@ -68,6 +72,8 @@ function records(sim: SpeechTrafficOptions, n: number, p: Perturb, seed: number)
     if (p.late !== undefined && u < p.late) value.ts = ts - 30_000;
     else if (p.jitter !== undefined && u < (p.late ?? 0) + p.jitter) value.ts = ts - Math.floor(r() * 1500);
     if (rec.role === 'outputs' && p.early !== undefined && r() < p.early) value.ts = ts - 200 - Math.floor(r() * 3000);
+    if (rec.role === 'outputs' && p.delayOutputs !== undefined && r() < p.delayOutputs) value.ts = ts + 5000 + Math.floor(r() * 20_000);
+    if (rec.role === 'feedback' && p.earlyFeedback !== undefined && r() < p.earlyFeedback) value.ts = ts - Math.floor(r() * 1900);
     if (rec.role !== 'inputs' && p.orphans !== undefined && r() < p.orphans) value.request_id = `ghost-${i}`;
     let src = enc.toSource({ ...rec, value });
     if (rec.key === p.garbageBurst?.key) keyIndex++;
@@ -164,7 +170,12 @@ function scenarios(): { name: string; make: () => Scenario }[] {
   push('joins with outputs and feedback, early arrivals, orphans, evictions, redo derivation, shadow', () => {
     // The join under stress: early outputs, orphans, duplicate inputs, a small join table
     // (evictions), redo derivation with a redo drift; shadow outputs of another version.
-    const config = engineConfig({ ...SMALL, join: { ttlMs: 20_000, maxPending: 300 }, redo: { windowMs: 15_000 } });
+    const config = engineConfig({
+      ...SMALL,
+      windows: { ...SMALL.windows, allowedLatenessMs: 30_000 },
+      join: { ttlMs: 20_000, maxPending: 300 },
+      redo: { windowMs: 15_000 },
+    });
     const recs = records(
       {
         seed: 5,
@@ -176,7 +187,7 @@ function scenarios(): { name: string; make: () => Scenario }[] {
         ],
       },
       40_000,
-      { early: 0.03, orphans: 0.01, duplicates: 0.01 },
+      { early: 0.03, orphans: 0.01, duplicates: 0.01, earlyFeedback: 0.3, delayOutputs: 0.1 },
       3,
     );
     return {
@@ -198,7 +209,7 @@ function scenarios(): { name: string; make: () => Scenario }[] {
     const recs = records(
       { seed: 8, drifts: [{ metric: 'input_length', model: 'asr-fr', atRequest: 2500 }] },
       36_000,
-      { late: 0.01, jitter: 0.05, garbage: 0.002, garbageBurst: { key: 'asr-de', from: 5000, to: 5600 } },
+      { late: 0.01, jitter: 0.05, garbage: 0.002, garbageBurst: { key: 'asr-de', from: 8000, to: 10_000 } },
       5,
     );
     return {
@@ -207,8 +218,11 @@ function scenarios(): { name: string; make: () => Scenario }[] {
       expect: (outs) => {
         const t = totals(outs);
         expect(t.late).toBeGreaterThan(0);
-        expect(t.dlq).toBeGreaterThan(600);
-        expect(outs.some((o) => o.alerts.some((x) => x.kind === 'data_quality'))).toBe(true);
+        expect(t.dlq).toBeGreaterThan(2000);
+        const dq = outs.flatMap((o) => o.alerts.filter((x) => x.kind === 'data_quality'));
+        // The burst fires on each stream (after the streams' references) and resolves after it.
+        expect(dq.filter((x) => x.status === 'firing' && (x.current.rate ?? 0) > 0.5).length).toBeGreaterThanOrEqual(2);
+        expect(dq.some((x) => x.status === 'resolved')).toBe(true);
         expect(outs.some((o) => o.alerts.some((x) => x.metric === 'input_length'))).toBe(true);
       },
     };
@@ -242,6 +256,19 @@ function scenarios(): { name: string; make: () => Scenario }[] {
       },
     };
   });
+  push('sequential early signal (HDDM_A) of a whole-model rate', () => {
+    // A strong null-output shift: the sequential detector flags it inside the window, so the
+    // incident fires on the first drifted window (its state spans many pushes).
+    const config = engineConfig({ windows: { size: 1000 }, reference: { size: 2000 } });
+    const recs = records({ seed: 4, models: [{ id: 'asr-en', versions: [{ version: '1', share: 1 }] }], drifts: [{ metric: 'null_output', model: 'asr-en', atRequest: 3000, magnitude: 3 }] }, 40_000, {}, 13);
+    return {
+      config,
+      batches: batches(recs, 14),
+      expect: (outs) => {
+        expect(outs.some((o) => o.alerts.some((x) => x.metric === 'null_output' && x.status === 'firing'))).toBe(true);
+      },
+    };
+  });
   push('profile references', () => {
     // Profile references: drifted from the first event (first-n could not see it).
     const base = engineConfig(SMALL);
@@ -263,7 +290,33 @@ function scenarios(): { name: string; make: () => Scenario }[] {
   return out;
 }
 
-function run(s: Scenario, restoreBefore: ReadonlySet<number>): { outs: PipelineOutput[]; pipeline: PartitionPipeline; restores: number } {
+/** Throws unless `v` is plain JSON data that JSON.parse(JSON.stringify(v)) gives back exactly. */
+function assertJsonSafe(v: unknown, path = '$'): void {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return;
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v) || Object.is(v, -0)) throw new Error(`${path}: ${v} does not survive JSON`);
+    return;
+  }
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      if (!(i in v)) throw new Error(`${path}[${i}]: hole`);
+      assertJsonSafe(v[i], `${path}[${i}]`);
+    }
+    return;
+  }
+  if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+    for (const [k, x] of Object.entries(v)) assertJsonSafe(x, `${path}.${k}`);
+    return;
+  }
+  throw new Error(`${path}: ${typeof v} is not JSON data`);
+}
+
+/**
+ * Runs the scenario's pushes; before push i for i in `restoreBefore` (i = number of pushes: before
+ * finish) the pipeline is replaced by a restore of its snapshot through JSON text. `checks`: also
+ * verify that the snapshot is JSON-safe and that the restored pipeline's snapshot is the same text.
+ */
+function run(s: Scenario, restoreBefore: ReadonlySet<number>, checks = true): { outs: PipelineOutput[]; pipeline: PartitionPipeline; restores: number } {
   const decode = createRecordDecoder(s.config);
   const options = { ...s.options, now: () => 0 };
   let p = new PartitionPipeline(s.config, decode, options);
@@ -271,13 +324,11 @@ function run(s: Scenario, restoreBefore: ReadonlySet<number>): { outs: PipelineO
   let restores = 0;
   const swap = (): void => {
     const snap = p.snapshot();
+    if (checks) assertJsonSafe(snap);
     const text = JSON.stringify(snap);
-    const parsed = JSON.parse(text) as unknown;
-    // JSON-safe: the parsed text is the same object (no undefined, NaN, -0, typed arrays).
-    expect(parsed).toStrictEqual(snap);
-    p = PartitionPipeline.restore(s.config, decode, parsed, options);
+    p = PartitionPipeline.restore(s.config, decode, JSON.parse(text), options);
     // The restored state is the same state.
-    expect(JSON.stringify(p.snapshot())).toBe(text);
+    if (checks) expect(JSON.stringify(p.snapshot())).toBe(text);
     restores++;
   };
   for (let i = 0; i < s.batches.length; i++) {
@@ -307,12 +358,15 @@ describe('engine snapshots: a restored pipeline continues identically', () => {
       });
       const r = rng(100 + k);
       while (points.size < 22) points.add(Math.floor(r() * (n + 1)));
-      const b = run(s, points);
-      expect(b.restores).toBeGreaterThanOrEqual(10);
-      expect(b.outs.length).toBe(a.outs.length);
-      for (let i = 0; i < a.outs.length; i++) expect(b.outs[i]).toStrictEqual(a.outs[i]);
-      expect(b.pipeline.stats()).toStrictEqual(a.pipeline.stats());
-      expect(JSON.stringify(b.pipeline.snapshot())).toBe(JSON.stringify(a.pipeline.snapshot()));
+      // And at every boundary (state lost anywhere would show in the outputs sooner or later).
+      const every = new Set(Array.from({ length: n + 1 }, (_, i) => i));
+      for (const [b, minRestores] of [[run(s, points), 10], [run(s, every, false), n + 1]] as const) {
+        expect(b.restores).toBeGreaterThanOrEqual(minRestores);
+        expect(b.outs.length).toBe(a.outs.length);
+        for (let i = 0; i < a.outs.length; i++) expect(b.outs[i]).toStrictEqual(a.outs[i]);
+        expect(b.pipeline.stats()).toStrictEqual(a.pipeline.stats());
+        expect(JSON.stringify(b.pipeline.snapshot())).toBe(JSON.stringify(a.pipeline.snapshot()));
+      }
     });
   }
 });
@@ -348,6 +402,12 @@ describe('engine snapshots: malformed or incompatible', () => {
     expect(s.join.early.length).toBeGreaterThan(0);
     expect(s.models.length).toBe(3);
     expect(s.quality.length).toBeGreaterThan(0);
+  });
+
+  it('is plain JSON data, and the same after a JSON round trip', () => {
+    const fresh = p.snapshot();
+    assertJsonSafe(fresh);
+    expect(JSON.parse(JSON.stringify(fresh))).toStrictEqual(fresh);
   });
 
   it('random JSON → DRIFTWATCH_CHECKPOINT_INVALID', () => {
@@ -490,7 +550,7 @@ describe('engine snapshots: size and speed (printed)', () => {
     measure('~100 series', engineConfig(), one);
     // ~1,000: 8 models × 1-2 versions × 6 slices × 13 metrics, references full (5,000 values).
     const models = Array.from({ length: 8 }, (_, i) => ({ id: `m${i}`, versions: i % 2 === 0 ? [{ version: 'a', share: 0.5 }, { version: 'b', share: 0.5 }] : [{ version: 'a', share: 1 }] }));
-    const many = records({ seed: 4, models, requestsPerSecond: 200 }, 400_000, {}, 2);
+    const many = records({ seed: 4, models, requestsPerSecond: 200 }, 200_000, {}, 2);
     measure('~1,000 series', engineConfig(), many);
   });
 });
