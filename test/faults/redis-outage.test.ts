@@ -8,7 +8,13 @@ import { outboxMessage } from '../../src/retrain/retrain-outbox';
 import { RetrainOutboxRelay } from '../../src/retrain/retrain-outbox-relay';
 import { RetrainQueue } from '../../src/retrain/retrain-queue';
 import { type RetrainWorkerHandle, startRetrainWorker } from '../../workers/retrain-worker';
+import { bullJobId } from '../../src/retrain/retrain-job';
+import { startService, type ServiceHandle } from '../../src/service/driftwatch-service';
+import { SpeechTraffic } from '../../src/simulate/speech-traffic';
 import { createTopics, testBrokers, testKafka, uniqueName, waitFor } from '../harness/env';
+import { createSourceTopics, testLogger, testServiceConfig, uniqueTopics } from '../integration/runtime-fixtures';
+import { produceRouted, route, simFeatures, waitCaughtUp } from '../integration/runtime-scenario';
+import type { DriftAlert } from '../../src/alerts/alert-types';
 
 /**
  * Fault: "Redis stopped for 60 s: alerts keep flowing, every retraining job arrives once after
@@ -218,6 +224,101 @@ describe('fault: Redis stopped for 60 s', () => {
       await producer.disconnect();
       await admin.deleteTopics({ topics: [outbox, alerts] }).catch(() => undefined);
       await admin.disconnect();
+      await redis.stop();
+    }
+  });
+
+  it('through the real service: alerts committed during the outage flow at once, their retraining jobs arrive once after it', async () => {
+    const redis = new LocalRedis({ persistence: true });
+    await redis.start();
+    const kafka = testKafka();
+    const admin = kafka.admin();
+    const producer = kafka.producer({ allowAutoTopicCreation: false });
+    await Promise.all([admin.connect(), producer.connect()]);
+    const topics = uniqueTopics('redis-outage');
+    const partitions = 2;
+    await createSourceTopics(admin, topics, partitions);
+    const queueName = uniqueName('outage-service-queue');
+    const config = testServiceConfig(topics, { features: simFeatures, redis: { url: redis.url }, retrain: { queue: queueName, minIntervalMs: 0 } });
+    // One drift in the first half of the traffic (its job is made before the outage), two in the
+    // second half, which is produced while Redis is down. The reference is the first 5,000 values of
+    // a model version; the first half holds about 13,700 asr-en (80% on one version), 13,600 asr-de
+    // and 6,900 asr-fr requests.
+    const records = new SpeechTraffic({
+      seed: 77,
+      drifts: [
+        { metric: 'input_length', model: 'asr-en', atRequest: 7000 },
+        { metric: 'input_length', model: 'asr-fr', atRequest: 9000 },
+        { metric: 'null_output', model: 'asr-de', atRequest: 17000 },
+      ],
+    }).take(160_000);
+    const routed = route(records, topics, partitions);
+    const half = Math.floor(routed.length / 2);
+
+    // Any read_committed consumer of the alert topic.
+    const seen: Array<{ alert: DriftAlert; at: number }> = [];
+    const reader = kafka.consumer({ groupId: uniqueName('outage-service-reader'), readUncommitted: false, maxWaitTimeInMs: 100 });
+    const inspect = new Queue(queueName, { connection: { host: '127.0.0.1', port: Number(new URL(redis.url).port) } });
+    // The inspector lives across the outage: its connection errors are expected.
+    inspect.on('error', () => undefined);
+    const jobs = async (): Promise<Array<{ id: string; timestamp: number }>> =>
+      (await inspect.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed'])).map((j) => ({ id: String(j.id), timestamp: j.timestamp }));
+    const firingIncidents = (): string[] => [...new Set(seen.filter((s) => s.alert.status === 'firing').map((s) => bullJobId(s.alert.incident_id)))].sort();
+
+    let service: ServiceHandle | undefined;
+    // The reader has seen every alert the service has committed so far.
+    const readerCaughtUp = (): Promise<void> => waitFor(() => seen.length >= (service?.stats().alerts ?? Infinity), 60_000, 'the alert reader to see the committed alerts');
+    try {
+      // The service creates the alert topic (and the outbox and checkpoint topics) at start.
+      service = await startService(config, { logger: testLogger() });
+      await reader.connect();
+      await reader.subscribe({ topic: topics.alerts, fromBeginning: true });
+      await reader.run({ eachMessage: async ({ message }) => void seen.push({ alert: JSON.parse(String(message.value)) as DriftAlert, at: Date.now() }) });
+      await produceRouted(producer, routed.slice(0, half));
+      await waitCaughtUp(admin, config);
+      await readerCaughtUp();
+      const before = firingIncidents();
+      expect(before.length).toBeGreaterThan(0);
+      await waitFor(() => (service?.stats().retrainRelay?.delivered ?? 0) >= before.length, 60_000, 'the jobs of the first half');
+      await inspect.getJobs(['waiting']); // the inspector is connected before Redis goes
+
+      await redis.stop({ keepPort: true });
+      const outageStartedAt = Date.now();
+      await produceRouted(producer, routed.slice(half));
+      await waitCaughtUp(admin, config);
+      await readerCaughtUp();
+      const caughtUpAfterMs = Date.now() - outageStartedAt;
+      // Alerts kept flowing: the second half's alerts were committed and read while Redis was down.
+      const duringOutage = seen.filter((s) => s.at >= outageStartedAt);
+      const newIncidents = firingIncidents().filter((id) => !before.includes(id));
+      expect(newIncidents.length).toBeGreaterThan(0);
+      const relayDuring = service.stats().retrainRelay;
+      expect(relayDuring?.blocked).toBe(true);
+      await new Promise((r) => setTimeout(r, Math.max(0, outageStartedAt + OUTAGE_MS - Date.now())));
+      expect(Date.now() - outageStartedAt).toBeGreaterThanOrEqual(OUTAGE_MS);
+      await redis.start();
+      const outageEndedAt = Date.now();
+
+      const all = firingIncidents();
+      await waitFor(() => (service?.stats().retrainRelay?.delivered ?? 0) >= all.length, 60_000, `the relay to deliver all ${all.length} triggers`);
+      await new Promise((r) => setTimeout(r, 1_000));
+      const found = await jobs();
+      expect(found.map((j) => j.id).sort()).toEqual(all);
+      for (const j of found) if (newIncidents.includes(j.id)) expect(j.timestamp).toBeGreaterThanOrEqual(outageEndedAt);
+      expect(service.stats().retrainRelay).toMatchObject({ delivered: all.length, enqueued: all.length, duplicate: 0, invalid: 0, blocked: false, outages: 1 });
+      await service.stop();
+      const stats = service.stats();
+      service = undefined;
+      process.stdout.write(
+        `[redis-outage/service] ${routed.length} records; incidents before ${before.length}, during the outage ${newIncidents.length}; ` +
+          `${duringOutage.length} alerts committed and read during the outage (caught up ${caughtUpAfterMs} ms after Redis stopped); ` +
+          `jobs ${found.length}; relay failed attempts ${stats.retrainRelay?.failedAttempts}\n`,
+      );
+    } finally {
+      await service?.stop().catch(() => undefined);
+      await reader.disconnect();
+      await inspect.close();
+      await Promise.all([producer.disconnect(), admin.disconnect()]);
       await redis.stop();
     }
   });
