@@ -63,7 +63,11 @@ export function checkpointChunkCount(bytes: number, maxChunkBytes = CHECKPOINT_C
  * key `${partition}/${i}` (compaction keeps only the newest chunk i of each partition, so the topic
  * holds about one checkpoint per partition), explicit partition = `partition`, headers with the
  * chunk `i/n` and the payload's sha256 (so a chunk can never be taken for one of another checkpoint).
- * Send them in ONE `send` call: they then get contiguous offsets, the first being the pointer's.
+ * Send them in order, in one transaction of the partition's producer: in one `send` call (one record
+ * batch — the topic's max.message.bytes must hold the whole checkpoint) or one call per chunk
+ * (batches of one chunk each); either way they get consecutive offsets (only p's producer writes
+ * partition p), the first being the pointer's. The reader also accepts gaps of invisible records
+ * (an aborted transaction's) between chunks.
  */
 export function checkpointMessages(partition: number, payload: Uint8Array, maxChunkBytes = CHECKPOINT_CHUNK_BYTES): Message[] {
   if (!Number.isSafeInteger(partition) || partition < 0) {

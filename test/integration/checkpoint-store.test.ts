@@ -93,10 +93,14 @@ describe('checkpoint store on the real broker', () => {
     payload: Buffer,
     nextOffset: number,
     outcome: 'commit' | 'abort' = 'commit',
+    requests: 'one request' | 'request per chunk' = 'one request',
   ): Promise<CheckpointPointer> {
     const transaction = await producer.transaction();
-    const sent = await transaction.send({ topic: config.kafka.topics.checkpoints, messages: checkpointMessages(partition, payload) });
-    expect(sent).toHaveLength(1);
+    const topic = config.kafka.topics.checkpoints;
+    const messages = checkpointMessages(partition, payload);
+    const sent = requests === 'one request' ? await transaction.send({ topic, messages }) : [];
+    for (const message of requests === 'one request' ? [] : messages) sent.push(...(await transaction.send({ topic, messages: [message] })));
+    expect(sent).toHaveLength(requests === 'one request' ? 1 : messages.length);
     const pointer = checkpointPointer(Number(sent[0]!.baseOffset), payload, { [config.kafka.topics.inputs]: nextOffset, [config.kafka.topics.outputs]: nextOffset + 1 });
     await transaction.sendOffsets({
       consumerGroupId: config.kafka.groupId,
@@ -191,7 +195,7 @@ describe('checkpoint store on the real broker', () => {
     await writeCheckpoint(producer, 1, older, 5);
     const one = randomBytes(1_500_000);
     const two = randomBytes(10); // a tiny one next to a big one
-    await writeCheckpoint(producer, 1, one, 10);
+    await writeCheckpoint(producer, 1, one, 10, 'commit', 'request per chunk'); // how partition-transactions.ts sends
     await writeCheckpoint(producer, 2, two, 20);
     const p1 = (await committedPointer(1, 10)).pointer!;
     const p2 = (await committedPointer(2, 20)).pointer!;
