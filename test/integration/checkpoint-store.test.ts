@@ -68,9 +68,19 @@ describe('checkpoint store on the real broker', () => {
     // The inputs exist with 3 partitions; ensureTopics creates everything else from that count.
     await createTopics(admin, [{ topic: config.kafka.topics.inputs, numPartitions: partitions }]);
     await ensureTopics(admin, config, logger);
-    // The first group request on a fresh broker creates __consumer_offsets; kafkajs' admin retries
-    // the coordinator lookup until it is there, its sendOffsets gives up sooner.
-    await admin.fetchOffsets({ groupId: config.kafka.groupId, topics: [config.kafka.topics.inputs] });
+    // The first group request on a fresh broker creates __consumer_offsets and the coordinator
+    // answers NOT_COORDINATOR / COORDINATOR_NOT_AVAILABLE until it has loaded it; kafkajs gives up
+    // on those after a few retries (admin.fetchOffsets and transaction.sendOffsets alike).
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        await admin.fetchOffsets({ groupId: config.kafka.groupId, topics: [config.kafka.topics.inputs] });
+        break;
+      } catch (e) {
+        if (Date.now() > deadline) throw e;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
     reader = new CheckpointReader(kafka, config, logger);
   });
 
@@ -362,6 +372,7 @@ describe('checkpoint store on the real broker', () => {
     const producer = await transactionalProducer();
     const figures: Record<string, number> = {};
     for (const [label, bytes] of [
+      ['10B', 10], // the fixed cost: admin lookup, group join, one fetch
       ['1MB', 1024 * 1024],
       ['10MB', 10 * 1024 * 1024],
     ] as const) {
@@ -375,6 +386,15 @@ describe('checkpoint store on the real broker', () => {
       figures[`read_${label}_ms`] = Date.now() - readStart;
       expect(read.get(1)!.equals(payload)).toBe(true);
     }
+    // A take-over of three partitions reads them in one session.
+    const three = [0, 1, 2].map(() => randomBytes(1024 * 1024));
+    const pointers = [];
+    for (const [partition, payload] of three.entries()) pointers.push({ partition, pointer: await writeCheckpoint(producer, partition, payload, 9_000_000 + partition) });
+    await committedPointer(2, 9_000_002);
+    const threeStart = Date.now();
+    const read = await reader.read(pointers);
+    figures.read_3x1MB_one_session_ms = Date.now() - threeStart;
+    for (const [partition, payload] of three.entries()) expect(read.get(partition)!.equals(payload)).toBe(true);
     // Reported, not asserted (no wall-clock thresholds in tests).
     process.stdout.write(`checkpoint-store figures: ${JSON.stringify(figures)}\n`);
   });
