@@ -100,7 +100,8 @@ export async function prepareStream(admin: Admin, o: FaultStreamOptions): Promis
   const { kafka, ...rest } = o.overrides ?? {};
   const fileConfig: DeepPartial<DriftwatchConfig> = {
     shards: 2,
-    log: { level: 'warn' },
+    // DRIFTWATCH_TEST_FAULT_LOG=info (or debug) makes the services log more (child logs: the test's faultDir).
+    log: { level: (process.env.DRIFTWATCH_TEST_FAULT_LOG ?? 'warn') as DriftwatchConfig['log']['level'] },
     shutdownTimeoutMs: 60_000,
     features: simFeatures,
     checkpoint: { intervalMs: 2000 },
@@ -157,21 +158,41 @@ export async function referenceAlerts(config: Readonly<DriftwatchConfig>, routed
 
 const sourceTopicNames = (config: Readonly<DriftwatchConfig>): string[] => [config.kafka.topics.inputs, config.kafka.topics.outputs, config.kafka.topics.feedback];
 
+/**
+ * Retries an admin request for up to 30 s: right after a broker (re)start, the group coordinator
+ * answers "not the correct coordinator" / "loading" for a while.
+ */
+async function retried<T>(what: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return await what();
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await sleep(250);
+    }
+  }
+}
+
 /** Sum of the group's committed offsets over the source topics (progress; -1 = none counts 0). */
 export async function committedTotal(admin: Admin, config: Readonly<DriftwatchConfig>): Promise<number> {
-  let total = 0;
-  for (const topic of sourceTopicNames(config)) {
-    const committed = await admin.fetchOffsets({ groupId: config.kafka.groupId, topics: [topic] });
-    for (const p of committed[0]?.partitions ?? []) total += Math.max(0, Number(p.offset));
-  }
-  return total;
+  return retried(async () => {
+    let total = 0;
+    for (const topic of sourceTopicNames(config)) {
+      const committed = await admin.fetchOffsets({ groupId: config.kafka.groupId, topics: [topic] });
+      for (const p of committed[0]?.partitions ?? []) total += Math.max(0, Number(p.offset));
+    }
+    return total;
+  });
 }
 
 /** Sum of the source topics' high watermarks. */
 export async function endTotal(admin: Admin, config: Readonly<DriftwatchConfig>): Promise<number> {
-  let total = 0;
-  for (const topic of sourceTopicNames(config)) for (const e of await admin.fetchTopicOffsets(topic)) total += Number(e.high);
-  return total;
+  return retried(async () => {
+    let total = 0;
+    for (const topic of sourceTopicNames(config)) for (const e of await admin.fetchTopicOffsets(topic)) total += Number(e.high);
+    return total;
+  });
 }
 
 /** Polls until the committed total exceeds `baseline`; resolves with the ms waited. */
@@ -354,6 +375,47 @@ export class ServiceChild {
     } catch {
       return '';
     }
+  }
+}
+
+/**
+ * Samples a process's resident memory (VmRSS) every `everyMs` from a separate small process, so
+ * that the samples do not depend on the test's own event loop (busy producing records). stop()
+ * returns the samples as { t: ms since start, mb }.
+ */
+export class RssSampler {
+  private readonly proc: ChildProcess;
+  private out = '';
+
+  constructor(pid: number, everyMs = 250) {
+    const script = `
+      const fs = require('node:fs');
+      const t0 = Date.now();
+      const tick = () => {
+        try {
+          const m = /^VmRSS:\\s+(\\d+) kB/m.exec(fs.readFileSync('/proc/${pid}/status', 'utf8'));
+          if (m) process.stdout.write((Date.now() - t0) + ' ' + m[1] + '\\n');
+        } catch { process.exit(0); }
+      };
+      tick();
+      setInterval(tick, ${everyMs});`;
+    this.proc = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
+    this.proc.stdout!.on('data', (d: Buffer) => (this.out += d.toString()));
+  }
+
+  async stop(): Promise<{ t: number; mb: number }[]> {
+    if (this.proc.exitCode === null && this.proc.signalCode === null) {
+      const exited = new Promise((r) => this.proc.once('exit', r));
+      this.proc.kill('SIGTERM');
+      await exited;
+    }
+    return this.out
+      .split('\n')
+      .filter((l) => l.includes(' '))
+      .map((l) => {
+        const [t, kb] = l.split(' ');
+        return { t: Number(t), mb: Number(kb) / 1024 };
+      });
   }
 }
 
