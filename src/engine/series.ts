@@ -81,9 +81,9 @@ interface SeriesBaseSnapshot {
 
 /** A continuous series: reference and window values as base64 doubles, `next` of a trailing ring. */
 export interface ContinuousSeriesSnapshot extends SeriesBaseSnapshot {
-  ref: string;
+  ref: string | number[];
   refNext?: number;
-  win: string;
+  win: string | number[];
 }
 
 /** A rate series: counts, the trailing ring as bits, the sequential detector (whole model only). */

@@ -410,6 +410,15 @@ describe('engine snapshots: malformed or incompatible', () => {
     expect(JSON.parse(JSON.stringify(fresh))).toStrictEqual(fresh);
   });
 
+  it('shares nothing with the live pipeline (it may be serialised after further pushes)', () => {
+    const q = PartitionPipeline.restore(config, decode, JSON.parse(text), { now: () => 0 });
+    const early = q.snapshot();
+    const before = JSON.stringify(early);
+    q.push(rest);
+    q.finish();
+    expect(JSON.stringify(early)).toBe(before);
+  });
+
   it('random JSON → DRIFTWATCH_CHECKPOINT_INVALID', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (v) => {
@@ -529,6 +538,8 @@ function measure(label: string, config: Readonly<DriftwatchConfig>, recs: readon
   const stringifyMs = time(() => (text = JSON.stringify(snap)));
   const gz = gzipSync(text);
   const gzipMs = time(() => gzipSync(text), 2);
+  const gz1 = gzipSync(text, { level: 1 });
+  const gzip1Ms = time(() => gzipSync(text, { level: 1 }), 2);
   let parsed: unknown = null;
   const parseMs = time(() => (parsed = JSON.parse(text)));
   const restoreMs = time(() => PartitionPipeline.restore(config, decode, parsed));
@@ -536,8 +547,8 @@ function measure(label: string, config: Readonly<DriftwatchConfig>, recs: readon
   const kb = (b: number): string => `${(b / 1024).toFixed(0)} KiB`;
   const line =
     `${label}: ${series} series, ${st.buffered} buffered events, ${st.openRequests} open requests — JSON ${kb(text.length)} ` +
-    `(${(text.length / series / 1024).toFixed(1)} KiB/series), gzip ${kb(gz.length)}; snapshot() ${snapMs.toFixed(1)} ms ` +
-    `(${((snapMs * 1000) / series).toFixed(1)} µs/series) + stringify ${stringifyMs.toFixed(1)} ms + gzip ${gzipMs.toFixed(1)} ms; ` +
+    `(${(text.length / series / 1024).toFixed(1)} KiB/series), gzip ${kb(gz.length)} (level 1: ${kb(gz1.length)}); snapshot() ${snapMs.toFixed(1)} ms ` +
+    `(${((snapMs * 1000) / series).toFixed(1)} µs/series) + stringify ${stringifyMs.toFixed(1)} ms + gzip ${gzipMs.toFixed(1)} ms (level 1: ${gzip1Ms.toFixed(1)} ms); ` +
     `parse ${parseMs.toFixed(1)} ms + restore() ${restoreMs.toFixed(1)} ms (${((restoreMs * 1000) / series).toFixed(1)} µs/series)`;
   console.log(line);
   expect(series).toBeGreaterThan(0);
@@ -545,10 +556,10 @@ function measure(label: string, config: Readonly<DriftwatchConfig>, recs: readon
 
 describe('engine snapshots: size and speed (printed)', () => {
   it('~100 and ~1,000 active series', () => {
-    // ~100: one model version (11 slices × ~13 metrics with references still filling up).
-    const one = records({ seed: 3, models: [{ id: 'asr-en', versions: [{ version: '1', share: 1 }] }], regions: [{ value: 'eu', share: 1 }] }, 30_000, {}, 1);
+    // ~100: one model version × 7 slices (whole, 3 devices, 3 regions) × 13 metrics, references full.
+    const one = records({ seed: 3, models: [{ id: 'asr-en', versions: [{ version: '1', share: 1 }] }] }, 30_000, {}, 1);
     measure('~100 series', engineConfig(), one);
-    // ~1,000: 8 models × 1-2 versions × 6 slices × 13 metrics, references full (5,000 values).
+    // ~1,000: 8 models × 1-2 versions (12) × 7 slices × 13 metrics, references full (5,000 values).
     const models = Array.from({ length: 8 }, (_, i) => ({ id: `m${i}`, versions: i % 2 === 0 ? [{ version: 'a', share: 0.5 }, { version: 'b', share: 0.5 }] : [{ version: 'a', share: 1 }] }));
     const many = records({ seed: 4, models, requestsPerSecond: 200 }, 200_000, {}, 2);
     measure('~1,000 series', engineConfig(), many);
