@@ -2,8 +2,7 @@ import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { LocalKafka } from '../../src/local/local-kafka';
 import { startService, type ServiceHandle } from '../../src/service/driftwatch-service';
 import { uniqueName } from '../harness/env';
-import { testLogger } from '../integration/runtime-fixtures';
-import { committedTotal, expectSameAlerts, faultTraffic, Feeder, prepareStream, readCommittedAlerts, referenceAlerts, sleep, waitCommitAdvance, waitDone } from './fault-harness';
+import { committedTotal, expectSameAlerts, faultLogger, faultTraffic, Feeder, prepareStream, readCommittedAlerts, referenceAlerts, sleep, waitCommitAdvance, waitDone } from './fault-harness';
 
 // The Kafka broker is stopped for 30 s in the middle of a stream and started again (same data, same
 // port). The service is not touched: it must recover by itself and end with exactly the alerts of
@@ -46,7 +45,7 @@ describe('broker restart', () => {
     const { config } = stream;
     const feeder = new Feeder(producer, stream.routed);
     await feeder.produceUpTo(RECORDS * 0.2);
-    service = await startService(config, { logger: testLogger() });
+    service = await startService(config, { logger: faultLogger() });
     await waitCommitAdvance(admin, config, 0, 60_000, 'the first commit');
     await feeder.produceUpTo(RECORDS * 0.5, { chunk: 1000, pauseMs: 100 });
 

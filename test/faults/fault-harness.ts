@@ -12,6 +12,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Admin, Kafka, Producer } from 'kafkajs';
+import pino, { type Logger } from 'pino';
 import type { DriftAlert } from '../../src/alerts/alert-types';
 import type { DriftwatchConfig } from '../../src/config/config-types';
 import { loadConfig, type DeepPartial } from '../../src/config/load-config';
@@ -417,6 +418,15 @@ export class RssSampler {
         return { t: Number(t), mb: Number(kb) / 1024 };
       });
   }
+}
+
+/**
+ * The logger of an in-process service under a fault: the faults make it log errors that are the
+ * expected ones (connection refused while the broker is down, the injected crash), so only fatal
+ * lines unless DRIFTWATCH_TEST_FAULT_LOG asks for more.
+ */
+export function faultLogger(): Logger {
+  return pino({ level: process.env.DRIFTWATCH_TEST_FAULT_LOG ?? 'fatal' }, pino.destination(2));
 }
 
 /** SIGKILLs every service child this test file started and has not seen exit (afterAll). */

@@ -1,8 +1,7 @@
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { startService, type ServiceHandle } from '../../src/service/driftwatch-service';
 import { testBrokers, testKafka, waitFor } from '../harness/env';
-import { testLogger } from '../integration/runtime-fixtures';
-import { expectSameAlerts, faultTraffic, Feeder, prepareStream, readCommittedAlerts, referenceAlerts, seededRandom, sleep, waitCommitAdvance, waitDone } from './fault-harness';
+import { expectSameAlerts, faultLogger, faultTraffic, Feeder, prepareStream, readCommittedAlerts, referenceAlerts, seededRandom, sleep, waitCommitAdvance, waitDone } from './fault-harness';
 
 // Shard worker threads crash (injected: the worker throws outside any handler, as a bug would)
 // while a stream with several drifts flows in. The pool restarts the worker; its partitions restore
@@ -38,7 +37,7 @@ describe('shard worker crashes', () => {
     const feeder = new Feeder(producer, stream.routed);
     const random = seededRandom(511);
     await feeder.produceUpTo(RECORDS * 0.15);
-    service = await startService(config, { logger: testLogger() });
+    service = await startService(config, { logger: faultLogger() });
     await waitCommitAdvance(admin, config, 0, 60_000, 'the first commit');
     const segment = Math.ceil((RECORDS - feeder.next) / (CRASHES.length + 1));
     const points: string[] = [];
