@@ -186,6 +186,19 @@ describe('checkpoint store on the real broker', () => {
     expect(error.message).toContain(`--alter --topic ${small.kafka.topics.checkpoints} --partitions 4`);
   });
 
+  it('warns about an existing checkpoint topic that is not compacted, and accepts one with more partitions', async () => {
+    const deleting = configFor(uniqueName('cp-policy'));
+    await createTopics(admin, [
+      { topic: deleting.kafka.topics.inputs, numPartitions: 2 },
+      { topic: deleting.kafka.topics.checkpoints, numPartitions: 3, configEntries: [{ name: 'cleanup.policy', value: 'delete' }] },
+    ]);
+    const lines: string[] = [];
+    const captured = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
+    await expect(ensureTopics(admin, deleting, captured)).resolves.toMatchObject({ coPartitioned: true });
+    const warnings = lines.map((l) => JSON.parse(l) as { topic?: string; cleanupPolicy?: string; msg: string });
+    expect(warnings).toEqual([expect.objectContaining({ topic: deleting.kafka.topics.checkpoints, cleanupPolicy: 'delete', msg: expect.stringContaining('not compacted') })]);
+  });
+
   it('writes a 3 MB checkpoint in a transaction with sendOffsets + metadata; admin.fetchOffsets returns the pointer; the read gives identical bytes', async () => {
     const producer = await transactionalProducer();
     const payload = randomBytes(3 * 1024 * 1024);
