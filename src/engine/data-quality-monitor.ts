@@ -124,9 +124,10 @@ export class DataQualityMonitor {
         const key = readString(x[0], `${kp}[0]`);
         if (s.keys.has(key)) throw invalidSnapshot(kp, 'duplicate key');
         const k = newKeyState();
-        k.refN = readInt(x[2], `${kp}[2]`);
+        // A window only fills after a full reference, and is tested (then emptied) when full.
+        k.refN = readInt(x[2], `${kp}[2]`, 0, this.config.reference.size);
         k.refK = readInt(x[1], `${kp}[1]`, 0, k.refN);
-        k.winN = readInt(x[4], `${kp}[4]`);
+        k.winN = readInt(x[4], `${kp}[4]`, 0, k.refN < this.config.reference.size ? 0 : this.config.windows.size - 1);
         k.winK = readInt(x[3], `${kp}[3]`, 0, k.winN);
         k.winStart = decNum(x[5], `${kp}[5]`);
         k.winEnd = decNum(x[6], `${kp}[6]`);

@@ -444,7 +444,7 @@ describe('engine snapshots: malformed or incompatible', () => {
   };
   walk(snap, []);
 
-  type Mutation = { kind: 'delete' | 'replace' | 'truncate'; at: number; value: unknown; cut: number };
+  type Mutation = { kind: 'delete' | 'replace' | 'truncate' | 'number'; at: number; value: unknown; cut: number; n: number };
 
   function mutate(m: Mutation): unknown {
     const copy = JSON.parse(text) as unknown;
@@ -458,6 +458,7 @@ describe('engine snapshots: malformed or incompatible', () => {
       if (Array.isArray(parent)) parent.splice(last as number, 1);
       else delete parent[last];
     } else if (m.kind === 'replace') parent[last] = m.value;
+    else if (m.kind === 'number') parent[last] = typeof target === 'number' ? m.n : target; // plausible values pass validation
     else if (Array.isArray(target)) parent[last] = target.slice(0, m.cut % (target.length + 1));
     else if (typeof target === 'string') parent[last] = target.slice(0, m.cut % (target.length + 1));
     else parent[last] = m.value;
@@ -469,7 +470,13 @@ describe('engine snapshots: malformed or incompatible', () => {
     let restored = 0;
     fc.assert(
       fc.property(
-        fc.record({ kind: fc.constantFrom('delete', 'replace', 'truncate'), at: fc.nat(), value: fc.jsonValue({ maxDepth: 2 }), cut: fc.nat() }),
+        fc.record({
+          kind: fc.constantFrom('delete', 'replace', 'truncate', 'number'),
+          at: fc.nat(),
+          value: fc.jsonValue({ maxDepth: 2 }),
+          cut: fc.nat(),
+          n: fc.oneof(fc.integer({ min: -3, max: 3 }), fc.integer({ min: -1, max: 2_000_000 })),
+        }),
         (m: Mutation) => {
           const damaged = mutate(m);
           let q: PartitionPipeline;
@@ -487,7 +494,7 @@ describe('engine snapshots: malformed or incompatible', () => {
           q.snapshot();
         },
       ),
-      { numRuns: 400, seed: 2 },
+      { numRuns: 600, seed: 2 },
     );
     expect(coded).toBeGreaterThan(100);
     expect(restored).toBeGreaterThan(0);
