@@ -43,6 +43,13 @@ function kafkajsLevel(level: DriftwatchConfig['log']['level']): logLevel {
 function logKafkajsEntry(logger: Logger, entry: LogEntry): void {
   const { message, ...fields } = entry.log;
   const bindings = { namespace: entry.namespace, ...fields };
+  // kafkajs' Connection logs every error RESPONSE at ERROR, also the ones it retries by itself
+  // (a rebalance in progress, a coordinator loading, a transaction still completing). Failures that
+  // matter reach driftwatch as exceptions and are logged there with a code; these are debug noise.
+  if (entry.level === logLevel.ERROR && entry.namespace === 'Connection' && message.startsWith('Response ')) {
+    logger.debug(bindings, message);
+    return;
+  }
   switch (entry.level) {
     case logLevel.ERROR:
       logger.error(bindings, message);

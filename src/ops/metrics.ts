@@ -75,7 +75,7 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
-  /** Retraining triggers, by result (enqueued, deduplicated, rate_limited, buffered, failed). */
+  /** Retraining triggers delivered by the outbox relay, by result (enqueued, duplicate, rate_limited). */
   readonly retrainJobs = new Counter({
     name: 'driftwatch_retrain_jobs_total',
     help: 'Retraining triggers, by result.',
