@@ -273,11 +273,20 @@ export class CheckpointReader {
     const started = Date.now();
     const pending = (): PartitionRead[] => [...reads.values()].filter((r) => r.result === undefined && r.error === undefined);
     let partitions: number[];
+    let admission: NodeJS.Timeout | undefined;
     try {
-      partitions = await this.checkPresent(topic, reads);
+      // Bounded by the same timeout: against an unreachable broker kafkajs' own retries take longer.
+      partitions = await Promise.race([
+        this.checkPresent(topic, reads),
+        new Promise<never>((_, reject) => {
+          admission = setTimeout(() => reject(new Error(`the broker did not answer within ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
     } catch (e) {
-      for (const read of reads.values()) read.error = unavailable(topic, e);
+      for (const read of reads.values()) read.error ??= unavailable(topic, e);
       return;
+    } finally {
+      clearTimeout(admission);
     }
     if (pending().length === 0) return;
 
@@ -323,7 +332,7 @@ export class CheckpointReader {
           ),
         );
       }
-    }, timeoutMs);
+    }, Math.max(0, started + timeoutMs - Date.now()));
     const removeListeners = [
       consumer.on(consumer.events.CRASH, (event) => failAll(unavailable(topic, event.payload.error))),
       // Batches whose records were ALL filtered out (aborted transactions, transaction markers) never
