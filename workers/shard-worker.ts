@@ -156,7 +156,9 @@ function openGate(result: ShardResult, partition: number): void {
 
 /** gzip'd JSON of a partition's pipeline and the offsets it covers, as a transferable buffer. */
 function snapshotOf(slot: PartitionSlot & { pipeline: PartitionPipeline }): ArrayBuffer {
-  const bytes = gzipSync(JSON.stringify({ covered: slot.covered, pipeline: slot.pipeline.snapshot() }));
+  // Level 1: about half the time of the default level 6 for ~10% more bytes (measured on 100 and
+  // 1,000-series pipelines); the worker's time is what a checkpoint costs the stream.
+  const bytes = gzipSync(JSON.stringify({ covered: slot.covered, pipeline: slot.pipeline.snapshot() }), { level: 1 });
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
 
