@@ -10,6 +10,7 @@
 import { ConfigResourceTypes, type Admin, type ITopicConfig } from 'kafkajs';
 import type { Logger } from 'pino';
 import { DriftwatchError } from '../../detectors/errors';
+import { CHECKPOINT_CHUNK_BYTES } from './checkpoint-store';
 import type { DriftwatchConfig } from '../config/config-types';
 import type { TopicRole } from '../pipeline/records';
 
@@ -125,8 +126,17 @@ async function checkExistingCheckpointTopic(admin: Admin, topic: string, partiti
     );
   }
   try {
-    const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['cleanup.policy'] }] });
-    const policy = described.resources[0]?.configEntries.find((e) => e.configName === 'cleanup.policy')?.configValue ?? '';
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['cleanup.policy', 'max.message.bytes'] }],
+    });
+    const entries = described.resources[0]?.configEntries ?? [];
+    const policy = entries.find((e) => e.configName === 'cleanup.policy')?.configValue ?? '';
+    const maxMessageBytes = Number(entries.find((e) => e.configName === 'max.message.bytes')?.configValue ?? NaN);
+    // A chunk is one record batch of ≤ 512 KiB plus key, headers and batch overhead (well under 1 KiB).
+    if (maxMessageBytes < CHECKPOINT_CHUNK_BYTES + 4096) {
+      logger.warn({ topic, maxMessageBytes, needed: CHECKPOINT_CHUNK_BYTES + 4096 }, 'the checkpoint topic\'s max.message.bytes is below one checkpoint chunk: writing checkpoints will fail');
+    }
     if (!policy.split(',').includes('compact')) {
       logger.warn({ topic, cleanupPolicy: policy }, 'the checkpoint topic is not compacted: old checkpoints pile up, or the latest is deleted by retention while the service is down');
     } else if (policy.split(',').includes('delete')) {

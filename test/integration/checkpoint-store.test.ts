@@ -186,17 +186,27 @@ describe('checkpoint store on the real broker', () => {
     expect(error.message).toContain(`--alter --topic ${small.kafka.topics.checkpoints} --partitions 4`);
   });
 
-  it('warns about an existing checkpoint topic that is not compacted, and accepts one with more partitions', async () => {
+  it('warns about an existing checkpoint topic that is not compacted or whose record limit is below a chunk, and accepts more partitions', async () => {
     const deleting = configFor(uniqueName('cp-policy'));
     await createTopics(admin, [
       { topic: deleting.kafka.topics.inputs, numPartitions: 2 },
-      { topic: deleting.kafka.topics.checkpoints, numPartitions: 3, configEntries: [{ name: 'cleanup.policy', value: 'delete' }] },
+      {
+        topic: deleting.kafka.topics.checkpoints,
+        numPartitions: 3,
+        configEntries: [
+          { name: 'cleanup.policy', value: 'delete' },
+          { name: 'max.message.bytes', value: '100000' },
+        ],
+      },
     ]);
     const lines: string[] = [];
     const captured = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
     await expect(ensureTopics(admin, deleting, captured)).resolves.toMatchObject({ coPartitioned: true });
-    const warnings = lines.map((l) => JSON.parse(l) as { topic?: string; cleanupPolicy?: string; msg: string });
-    expect(warnings).toEqual([expect.objectContaining({ topic: deleting.kafka.topics.checkpoints, cleanupPolicy: 'delete', msg: expect.stringContaining('not compacted') })]);
+    const warnings = lines.map((l) => JSON.parse(l) as { topic?: string; cleanupPolicy?: string; maxMessageBytes?: number; msg: string });
+    expect(warnings).toEqual([
+      expect.objectContaining({ topic: deleting.kafka.topics.checkpoints, maxMessageBytes: 100000, msg: expect.stringContaining('below one checkpoint chunk') }),
+      expect.objectContaining({ topic: deleting.kafka.topics.checkpoints, cleanupPolicy: 'delete', msg: expect.stringContaining('not compacted') }),
+    ]);
   });
 
   it('writes a 3 MB checkpoint in a transaction with sendOffsets + metadata; admin.fetchOffsets returns the pointer; the read gives identical bytes', async () => {
