@@ -9,7 +9,7 @@ import { expectSameAlerts, faultLogger, faultTraffic, Feeder, prepareStream, rea
 // alerts of an uninterrupted run, none twice.
 jest.setTimeout(300_000);
 
-const RECORDS = 90_000;
+const RECORDS = 120_000;
 /** Which shard crashes at each crash point (shards: 2; shard 0 owns partitions 0 and 2, shard 1 partition 1). */
 const CRASHES = [0, 1, 0];
 

@@ -57,8 +57,10 @@ describe('SIGTERM under load', () => {
 
     const first = ServiceChild.start(stream, dir, 'first');
     await waitCommitAdvance(admin, config, 0, 120_000, 'the first commit');
-    const feeding = feeder.produceUpTo(RECORDS * 0.8, { chunk: 1000, pauseMs: 50 });
-    await sleep(300);
+    // SIGTERM once the first run is past the point where the drifts fire (~70 % of this stream, so
+    // both runs produce alerts), while records keep arriving.
+    const feeding = feeder.produceUpTo(RECORDS * 0.9, { chunk: 1000, pauseMs: 50 });
+    while (!feeder.done && feeder.next < RECORDS * 0.9 && (await committedTotal(admin, config)) < RECORDS * 0.75) await sleep(100);
     const [committedAtSignal, endAtSignal] = await Promise.all([committedTotal(admin, config), endTotal(admin, config)]);
     const signalledAt = Date.now();
     first.kill('SIGTERM');
