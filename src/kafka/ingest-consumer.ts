@@ -466,7 +466,13 @@ export class IngestConsumer {
       this.handlers.onRecovered?.(mine, recovered.filter((r) => r.restored).length, Date.now() - started);
     };
     this.recovery = run()
-      .catch((e: unknown) => this.logger.error({ err: e, partitions }, 'taking partitions over failed; they are retried at the next rebalance'))
+      .catch((e: unknown) => {
+        // E.g. the shard crashed while restoring: try again (the crash handler may have already).
+        const unowned = (p: number): boolean => this.assignedPartitions.has(p) && (this.owned.get(p)?.gone ?? true);
+        const again = partitions.filter(unowned);
+        this.logger.error({ err: e, partitions, retrying: again }, 'taking partitions over failed');
+        if (again.length > 0 && !this.stopped) setTimeout(() => this.takeOver(again.filter((p) => unowned(p) && !this.recovering.has(p))), 1000);
+      })
       .finally(() => {
         for (const p of partitions) this.recovering.delete(p);
       });

@@ -56,10 +56,11 @@ export async function recoverPartitions(ctx: RecoveryContext, partitions: readon
     }),
   );
   const topics = [...ctx.sourceTopics];
-  const [offsets, ends] = await Promise.all([
-    ctx.admin.fetchOffsets({ groupId: ctx.config.kafka.groupId, topics }),
-    Promise.all(topics.map((t) => ctx.admin.fetchTopicOffsets(t))),
-  ]);
+  // A broker that just started answers NOT_COORDINATOR until the offsets topic is loaded; a broker
+  // that is down answers nothing: both are waited out (the partitions stay held meanwhile).
+  const [offsets, ends] = await retrying(ctx, partitions, 'reading the committed offsets', () =>
+    Promise.all([ctx.admin.fetchOffsets({ groupId: ctx.config.kafka.groupId, topics }), Promise.all(topics.map((t) => ctx.admin.fetchTopicOffsets(t)))]),
+  );
   const committedOf = (topic: string, partition: number): { offset: number; metadata: string | null } | undefined => {
     const entry = offsets.find((o) => o.topic === topic)?.partitions.find((p) => p.partition === partition);
     if (entry === undefined || Number(entry.offset) < 0) return undefined;
@@ -85,16 +86,7 @@ export async function recoverPartitions(ctx: RecoveryContext, partitions: readon
     if (pointer !== null) pointers.set(partition, pointer);
   }
 
-  let payloads = new Map<number, Buffer>();
-  if (pointers.size > 0) {
-    try {
-      payloads = await ctx.reader.read([...pointers].map(([partition, pointer]) => ({ partition, pointer })));
-    } catch (e) {
-      // Without its checkpoint a partition starts empty at the committed offsets: alerts stay
-      // exactly-once, but windows and references are rebuilt from new data.
-      ctx.logger.error({ code: (e as { code?: unknown }).code, err: e, partitions: [...pointers.keys()] }, 'checkpoints could not be read; these partitions start with empty state');
-    }
-  }
+  const payloads = await readCheckpoints(ctx, pointers);
 
   const recovered: RecoveredPartition[] = [];
   for (const [i, partition] of partitions.entries()) {
@@ -131,6 +123,54 @@ export async function recoverPartitions(ctx: RecoveryContext, partitions: readon
   }
   ctx.logger.info({ partitions, ms: Date.now() - started, restored: recovered.filter((r) => r.restored).map((r) => r.partition) }, 'partitions taken over');
   return recovered;
+}
+
+/**
+ * Reads the checkpoints, one outcome per partition. A read that failed without telling anything
+ * (timeout, broker unreachable: `retryable`) is retried while the partition is ours — starting
+ * empty would throw away state that is still there. Only a checkpoint known to be gone (compacted,
+ * deleted, aborted) or damaged makes its partition start empty: alerts stay exactly-once, but
+ * windows and references are rebuilt from new data.
+ */
+async function readCheckpoints(ctx: RecoveryContext, pointers: ReadonlyMap<number, CheckpointPointer>): Promise<Map<number, Buffer>> {
+  const payloads = new Map<number, Buffer>();
+  let pending = [...pointers];
+  let delay = 500;
+  while (pending.length > 0) {
+    const outcomes = await ctx.reader.readEach(pending.map(([partition, pointer]) => ({ partition, pointer })));
+    const retry: typeof pending = [];
+    for (const [partition, pointer] of pending) {
+      const outcome = outcomes.get(partition);
+      if (outcome?.ok) {
+        payloads.set(partition, outcome.payload);
+      } else if (outcome !== undefined && outcome.error.retryable && ctx.owns(partition)) {
+        retry.push([partition, pointer]);
+      } else if (outcome !== undefined) {
+        ctx.logger.error({ code: outcome.error.code, err: outcome.error, partition }, 'the checkpoint cannot be read; the partition starts with empty state');
+      }
+    }
+    if (retry.length > 0) {
+      ctx.logger.warn({ partitions: retry.map(([p]) => p), retryInMs: delay }, 'reading checkpoints failed for now; retrying');
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(5000, delay * 2);
+    }
+    pending = retry;
+  }
+  return payloads;
+}
+
+async function retrying<T>(ctx: RecoveryContext, partitions: readonly number[], what: string, fn: () => Promise<T>): Promise<T> {
+  let delay = 200;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!partitions.some((p) => ctx.owns(p))) throw e;
+      ctx.logger.warn({ err: e, partitions, retryInMs: delay }, `${what} failed; retrying`);
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(5000, delay * 2);
+    }
+  }
 }
 
 /** Initialising can fail while the broker is unreachable; retried while the partition is ours. */
