@@ -154,6 +154,11 @@ export const configSchema = z
         allowedLatenessMs: int(0)
           .default(2000)
           .describe('Event-time lateness allowed per topic-partition; older events are counted as late and dropped.'),
+        maxTimeJumpMs: int(1)
+          .default(60 * 60 * 1000)
+          .describe(
+            'An event more than this far ahead of its partition\'s latest event time is held until the next record of its topic-partition confirms the jump, else rejected (DLQ, DRIFTWATCH_TS_OUT_OF_RANGE): one wrong timestamp cannot make the events after it late.',
+          ),
       })
       .prefault({})
       .describe('Event-time windows.'),

@@ -65,6 +65,11 @@ export interface DriftwatchConfig {
     minSamples: number;
     /** Event-time lateness allowed per stream before an event counts as late and is dropped. */
     allowedLatenessMs: number;
+    /**
+     * An event further ahead of its partition's max event time is held until the next record of its
+     * stream confirms the jump, else rejected to the DLQ (docs/detection.md "Time jumps").
+     */
+    maxTimeJumpMs: number;
   };
   reference: {
     mode: ReferenceMode;

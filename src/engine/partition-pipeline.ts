@@ -33,12 +33,12 @@ import {
 import { ModelVersionState, type ProfileLookup, type SeriesSettings } from './model-version-state';
 import { TopicTable, decodeEvent, encodeEvent } from './event-snapshot';
 import { readEnvelope, SNAPSHOT_FORMAT, SNAPSHOT_VERSION, stateFingerprint, type PipelineSnapshot } from './pipeline-snapshot';
-import { decNum, encNum, guarded, invalidSnapshot, readArray, readInt, readObject, readString } from './snapshot-codec';
+import { decNum, encBytes, encNum, guarded, invalidSnapshot, readArray, readInt, readObject, readString } from './snapshot-codec';
 import { RedoTracker } from './redo-tracker';
 import { RequestJoin, type OpenRequest } from './request-join';
 import type { CategoricalSeries, ContinuousSeries, RateSeries } from './series';
 import { SliceRegistry } from './slice-registry';
-import { StreamMerger, type MergedEvent } from './stream-merger';
+import { StreamMerger, type MergedEvent, type TimeJumpCandidate } from './stream-merger';
 
 export type { DecodeResult, RecordDecoder, PipelineSnapshot };
 
@@ -137,6 +137,25 @@ export class PartitionPipeline {
     const hits = this.out.counters.limitHits;
     hits[limit] = (hits[limit] ?? 0) + 1;
   };
+  /**
+   * A held time-jump candidate was decided (stream-merger.ts): a rejected one goes to the DLQ with
+   * its source coordinates, in the output of the call that decided it (the next record of its
+   * topic-partition, or finish()).
+   */
+  private readonly onTimeJump = (c: TimeJumpCandidate, accepted: boolean, why: string): void => {
+    if (accepted) return;
+    const e = c.item;
+    this.out.counters.rejected++;
+    this.out.dlq.push({
+      topic: e.topic,
+      partition: e.partition,
+      offset: e.offset,
+      error_code: 'DRIFTWATCH_TS_OUT_OF_RANGE',
+      error_message: why,
+      value_b64: encBytes(c.value),
+      key: c.key,
+    });
+  };
 
   constructor(
     readonly config: Readonly<DriftwatchConfig>,
@@ -144,7 +163,9 @@ export class PartitionPipeline {
     options: PartitionPipelineOptions = {},
   ) {
     const now = options.now ?? Date.now;
-    this.merger = new StreamMerger(config.windows.allowedLatenessMs, config.join.ttlMs);
+    // An event more than windows.maxTimeJumpMs ahead waits for the next record of its stream to
+    // confirm the jump (one wrong timestamp must not make the whole stream late).
+    this.merger = new StreamMerger(config.windows.allowedLatenessMs, config.join.ttlMs, 5 * config.join.ttlMs, config.windows.maxTimeJumpMs, this.onTimeJump);
     // Requests stay open until both the join TTL and the redo window have passed: a derived redo
     // can only be credited to a request that is still open.
     this.join = new RequestJoin(Math.max(config.join.ttlMs, config.redo.windowMs), config.join.maxPending, () => this.limitHit('joinMaxPending'));
@@ -202,8 +223,11 @@ export class PartitionPipeline {
         continue;
       }
       const ev = res.event;
-      if (!this.profileOnly) this.quality.record(r.topic, r.partition, r.offset, key ?? NO_KEY, false, ev.ts, out);
-      if (!this.merger.add({ event: ev, role: r.role, rank: ROLE_RANK[r.role], topic: r.topic, partition: r.partition, offset: r.offset })) c.late++;
+      const verdict = this.merger.add({ event: ev, role: r.role, rank: ROLE_RANK[r.role], topic: r.topic, partition: r.partition, offset: r.offset }, r.value, key);
+      if (verdict === 'late') c.late++;
+      // A held time-jump candidate counts as a valid record, but its ts is not trusted (yet): it
+      // must not move the data-quality clock (alert times) to the year 2100.
+      if (!this.profileOnly) this.quality.record(r.topic, r.partition, r.offset, key ?? NO_KEY, false, verdict === 'held' ? null : ev.ts, out);
     }
     // The whole batch is in the merge before anything is released (batch splits never matter).
     this.merger.release((e) => this.process(e));

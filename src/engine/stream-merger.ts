@@ -10,6 +10,25 @@
  * Two refinements: at start-up, releases wait (up to `startupHoldMs` = join.ttlMs) for both the
  * inputs and the outputs stream; and a feedback stream that has fallen more than `idleFeedbackMs`
  * (5 × join.ttlMs) behind the others counts as idle (sparse feedback must not stall detection).
+ *
+ * Time jumps (`windows.maxTimeJumpMs`, issue 5 §4): one record with a wrong but valid ts (say the
+ * year 2100) would raise its stream's max ts so that every later event of the stream counts as
+ * late. So an event more than maxTimeJumpMs ahead of the partition's max ts (over the three
+ * streams; for a stream's first event the others' max) is HELD as a candidate, not accepted. The
+ * next record of the same stream that is not late decides: when it also lies more than
+ * maxTimeJumpMs ahead of that max and does not lie more than allowedLatenessMs behind the
+ * candidate (it continues from the candidate: traffic resumed after a pause), the candidate is
+ * accepted, then the record itself is judged as usual; otherwise the candidate is rejected (the
+ * pipeline puts it in the DLQ as DRIFTWATCH_TS_OUT_OF_RANGE). A candidate is also accepted as soon
+ * as the partition's max ts (of accepted events) comes within maxTimeJumpMs of it: another stream
+ * made the same jump (traffic resumed on every topic; sparse feedback must not wait for its next
+ * record). At end of input (drain) a candidate nothing confirmed is rejected. A held candidate
+ * changes neither its stream's max ts nor the watermark, and when confirmed it is still ahead of
+ * everything released meanwhile, so a genuine jump gives the same results as if it had been
+ * accepted at once.
+ * Limits: two consecutive wrong records close to each other confirm each other; the very first
+ * event of a partition has nothing to be compared with and is accepted; whether a stream's first
+ * event is compared with the other streams depends on which stream delivered first.
  * Callers add a whole batch before releasing, so the split of one batch across topics never matters.
  * Each stream keeps its own queue sorted by (ts, offset) — appends in the usual in-order case — and
  * release is a three-way merge of the queue heads.
@@ -17,7 +36,7 @@
 import type { InferenceEvent } from '../pipeline/events';
 import type { TopicRole } from '../pipeline/records';
 import { decodeEvent, encodeEvent, type EventSnapshot, type TopicTable } from './event-snapshot';
-import { decNum, encNum, invalidSnapshot, readArray, readBoolean, readObject, type SnapNumber } from './snapshot-codec';
+import { decBytes, decNum, encBytes, encNum, invalidSnapshot, readArray, readBoolean, readNullableString, readObject, type SnapNumber } from './snapshot-codec';
 
 /** An event waiting in the merge, with the coordinates of the record it came from. */
 export interface MergedEvent {
@@ -38,12 +57,32 @@ function before(a: MergedEvent, b: MergedEvent): boolean {
   return a.offset < b.offset;
 }
 
+/** An event held because its ts jumped more than maxTimeJumpMs ahead (see the file comment). */
+export interface TimeJumpCandidate {
+  readonly item: MergedEvent;
+  /** The max ts it jumped from (the partition's max when it arrived). */
+  readonly base: number;
+  /** Its record's raw value and key: its DLQ entry if it is rejected. */
+  readonly value: Uint8Array;
+  readonly key: string | null;
+}
+
+/**
+ * Told when a held candidate is decided: accepted (it is in the merge now) or rejected (`why`
+ * says why, for the DLQ entry).
+ */
+export type TimeJumpVerdict = (candidate: TimeJumpCandidate, accepted: boolean, why: string) => void;
+
+/** What {@link StreamMerger.add} did with an event. */
+export type AddResult = 'accepted' | 'late' | 'held';
+
 /** One stream's waiting events, sorted by (ts, offset); usually appended in order. */
 class StreamQueue {
   items: MergedEvent[] = [];
   head = 0;
   maxTs = -Infinity;
   started = false;
+  held: TimeJumpCandidate | null = null;
 
   get size(): number {
     return this.items.length - this.head;
@@ -86,14 +125,42 @@ class StreamQueue {
   }
 }
 
-/** Per stream (inputs, outputs, feedback): whether it delivered, its max ts, its waiting events in order. */
+/**
+ * Per stream (inputs, outputs, feedback): whether it delivered, its max ts, its waiting events in
+ * order, and its held time-jump candidate as [event, base, value (base64), key] or null.
+ */
 export interface StreamMergerSnapshot {
-  streams: { started: boolean; maxTs: SnapNumber; events: EventSnapshot[] }[];
+  streams: { started: boolean; maxTs: SnapNumber; events: EventSnapshot[]; held: [EventSnapshot, SnapNumber, string, string | null] | null }[];
+}
+
+function isoTime(ts: number): string {
+  const d = new Date(ts);
+  return Number.isNaN(d.getTime()) ? String(ts) : d.toISOString();
+}
+
+/** The DLQ message of a rejected candidate. */
+function jumpMessage(c: TimeJumpCandidate, maxTimeJumpMs: number, because: string): string {
+  const cts = c.item.event.ts;
+  return (
+    `ts ${cts} (${isoTime(cts)}) jumped ${cts - c.base} ms ahead of the partition's latest event time ${c.base} (${isoTime(c.base)}), ` +
+    `more than windows.maxTimeJumpMs (${maxTimeJumpMs}), and ${because}`
+  );
+}
+
+const EMPTY_VALUE = new Uint8Array(0);
+
+/** Accepts an event into its stream: it may raise the stream's max ts. */
+function accept(q: StreamQueue, item: MergedEvent): void {
+  q.started = true;
+  if (item.event.ts > q.maxTs) q.maxTs = item.event.ts;
+  q.add(item);
 }
 
 export class StreamMerger {
   /** Indexed by role rank: inputs, outputs, feedback. */
   private readonly queues = [new StreamQueue(), new StreamQueue(), new StreamQueue()];
+  /** Held candidates (a fast path: nothing to check while 0). */
+  private holding = 0;
 
   /**
    * @param allowedLatenessMs - `windows.allowedLatenessMs`.
@@ -103,27 +170,87 @@ export class StreamMerger {
    *   nothing, as long as it is less than this far ahead. Feedback is optional, so it is not waited for.
    * @param idleFeedbackMs - a feedback stream this far (event time) behind the inputs/outputs
    *   streams is idle: it no longer holds them back (default 5 × startupHoldMs).
+   * @param maxTimeJumpMs - `windows.maxTimeJumpMs`: events further ahead are held as candidates
+   *   (default: no limit, nothing is held).
+   * @param onVerdict - told when a held candidate is accepted or rejected.
    */
   constructor(
     private readonly allowedLatenessMs: number,
     private readonly startupHoldMs = 0,
     private readonly idleFeedbackMs = 5 * startupHoldMs,
+    private readonly maxTimeJumpMs = Infinity,
+    private readonly onVerdict: TimeJumpVerdict = () => undefined,
   ) {}
 
-  /** Events waiting for the watermark. */
+  /** Events waiting for the watermark (held candidates included). */
   get buffered(): number {
-    return (this.queues[0] as StreamQueue).size + (this.queues[1] as StreamQueue).size + (this.queues[2] as StreamQueue).size;
+    let n = 0;
+    for (const q of this.queues) n += q.size + (q.held === null ? 0 : 1);
+    return n;
   }
 
-  /** Adds one decoded event; returns false (and keeps nothing) when it is late on its own stream. */
-  add(item: MergedEvent): boolean {
+  /** Held time-jump candidates (at most one per stream). */
+  get held(): number {
+    return this.holding;
+  }
+
+  /**
+   * Adds one decoded event: `late` (kept nowhere) when it is late on its own stream, `held` when it
+   * jumped more than maxTimeJumpMs ahead (a candidate until the stream's next record), else
+   * `accepted`. It may first decide its stream's held candidate (see the file comment).
+   * @param value - the record's raw value and `key` its key, kept if the event is held.
+   */
+  add(item: MergedEvent, value: Uint8Array = EMPTY_VALUE, key: string | null = null): AddResult {
     const q = this.queues[item.rank] as StreamQueue;
     const ts = item.event.ts;
-    if (q.started && ts < q.maxTs - this.allowedLatenessMs) return false;
-    q.started = true;
-    if (ts > q.maxTs) q.maxTs = ts;
-    q.add(item);
-    return true;
+    const lateness = this.allowedLatenessMs;
+    // A late record is dropped and decides nothing (a straggler says nothing about a jump).
+    if (q.started && ts < q.maxTs - lateness) return 'late';
+    const c = q.held;
+    if (c !== null) {
+      q.held = null;
+      this.holding--;
+      if (ts - c.base > this.maxTimeJumpMs && ts >= c.item.event.ts - lateness) {
+        accept(q, c.item);
+        this.onVerdict(c, true, '');
+        if (this.holding > 0) this.acceptCaughtUp();
+      } else {
+        this.onVerdict(c, false, jumpMessage(c, this.maxTimeJumpMs, `the next record of its topic-partition (offset ${item.offset}, ts ${ts}) did not follow it`));
+      }
+    }
+    const g = this.partitionMaxTs();
+    if (g !== -Infinity && ts - g > this.maxTimeJumpMs) {
+      q.held = { item, base: g, value: value.slice(), key };
+      this.holding++;
+      return 'held';
+    }
+    accept(q, item);
+    if (this.holding > 0) this.acceptCaughtUp();
+    return 'accepted';
+  }
+
+  /** Accepts the held candidates that the partition's max ts has come within maxTimeJumpMs of. */
+  private acceptCaughtUp(): void {
+    for (let changed = true; changed; ) {
+      changed = false;
+      const g = this.partitionMaxTs();
+      for (const q of this.queues) {
+        const c = q.held;
+        if (c === null || c.item.event.ts - g > this.maxTimeJumpMs) continue;
+        q.held = null;
+        this.holding--;
+        accept(q, c.item);
+        this.onVerdict(c, true, '');
+        changed = true;
+      }
+    }
+  }
+
+  /** The max ts over the three streams (−∞ before any event). */
+  private partitionMaxTs(): number {
+    let g = -Infinity;
+    for (const q of this.queues) if (q.maxTs > g) g = q.maxTs;
+    return g;
   }
 
   /** The current watermark (−∞ before any event). */
@@ -154,8 +281,18 @@ export class StreamMerger {
     this.releaseBelow(this.watermark(), sink);
   }
 
-  /** End of input: releases everything still buffered, in merge order. */
+  /**
+   * End of input: rejects the held candidates (no later record can confirm them), then releases
+   * everything still buffered, in merge order.
+   */
   drain(sink: (e: MergedEvent) => void): void {
+    for (const q of this.queues) {
+      const c = q.held;
+      if (c === null) continue;
+      q.held = null;
+      this.holding--;
+      this.onVerdict(c, false, jumpMessage(c, this.maxTimeJumpMs, 'the input ended before another record of its topic-partition confirmed it'));
+    }
     this.releaseBelow(Infinity, sink);
   }
 
@@ -165,7 +302,9 @@ export class StreamMerger {
       streams: this.queues.map((q) => {
         const events: EventSnapshot[] = new Array<EventSnapshot>(q.size);
         for (let i = q.head; i < q.items.length; i++) events[i - q.head] = encodeEvent(q.items[i] as MergedEvent, topics);
-        return { started: q.started, maxTs: encNum(q.maxTs), events };
+        const c = q.held;
+        const held: StreamMergerSnapshot['streams'][number]['held'] = c === null ? null : [encodeEvent(c.item, topics), encNum(c.base), encBytes(c.value), c.key];
+        return { started: q.started, maxTs: encNum(q.maxTs), events, held };
       }),
     };
   }
@@ -190,6 +329,23 @@ export class StreamMerger {
       q.items = items;
       if (q.items.length > 0 && !q.started) throw invalidSnapshot(p, 'events in a stream that never started');
       q.head = 0;
+      q.held = null;
+      if (s.held !== null) {
+        const hp = `${p}.held`;
+        const h = readArray(s.held, hp, 4);
+        const item = decodeEvent(h[0], `${hp}[0]`, topics);
+        if (item.rank !== rank) throw invalidSnapshot(`${hp}[0]`, 'event of another stream');
+        const base = decNum(h[1], `${hp}[1]`);
+        // Only an event more than maxTimeJumpMs ahead of a finite max is ever held.
+        if (!Number.isFinite(base) || !(item.event.ts - base > this.maxTimeJumpMs)) throw invalidSnapshot(`${hp}[1]`, 'not a time jump');
+        q.held = { item, base, value: new Uint8Array(decBytes(h[2], `${hp}[2]`)), key: readNullableString(h[3], `${hp}[3]`) };
+        this.holding++;
+      }
+    });
+    // Held candidates are always still more than maxTimeJumpMs ahead of the partition's max.
+    const g = this.partitionMaxTs();
+    this.queues.forEach((q, rank) => {
+      if (q.held !== null && !(q.held.item.event.ts - g > this.maxTimeJumpMs)) throw invalidSnapshot(`${path}.streams[${rank}].held`, 'no longer a time jump');
     });
   }
 

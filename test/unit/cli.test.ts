@@ -83,7 +83,7 @@ describe('driftwatch validate-config', () => {
     });
     expect(r.code).toBe(0);
     const printed = JSON.parse(r.stdout) as { windows: { size: number; minSamples: number }; kafka: { brokers: string[] } };
-    expect(printed.windows).toEqual({ size: 500, minSamples: 50, allowedLatenessMs: 2000 });
+    expect(printed.windows).toEqual({ size: 500, minSamples: 50, allowedLatenessMs: 2000, maxTimeJumpMs: 3_600_000 });
     expect(printed.kafka.brokers).toEqual(['k1:9092', 'k2:9092']);
   });
 

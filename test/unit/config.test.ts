@@ -48,7 +48,7 @@ describe('defaults', () => {
     expect(c.kafka.fetchMaxWaitMs).toBe(100);
     expect(c.shards).toBe(Math.max(1, availableParallelism() - 1));
     expect(c.maxInFlightBatchesPerShard).toBe(4);
-    expect(c.windows).toEqual({ size: 1000, minSamples: 100, allowedLatenessMs: 2000 });
+    expect(c.windows).toEqual({ size: 1000, minSamples: 100, allowedLatenessMs: 2000, maxTimeJumpMs: 3_600_000 });
     expect(c.reference).toEqual({ mode: 'first-n', size: 5000 });
     expect(c.detection).toEqual({ alpha: 0.01, minKsStatistic: 0.07, minRateChange: 0.02, minJensenShannon: 0.05, persistence: 2 });
     expect(c.slices).toEqual({ maxValuesPerField: 20, maxValuesPerModel: 100 });
