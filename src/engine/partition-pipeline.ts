@@ -494,7 +494,10 @@ export class PartitionPipeline {
       if (req.label !== null) (mv.get(sid, M_ERROR_RATE) as RateSeries).add(ev.prediction === req.label ? 0 : 1, ts, clock, seq);
     }
     mv.noteSource(e.topic, e.partition, e.offset);
-    req.outputs.push({ mv, prediction: ev.prediction, sliceIds });
+    const joined = { mv, prediction: ev.prediction, sliceIds };
+    // Most requests get one output: an exact-size array (push() on [] would reserve 17 slots).
+    if (req.outputs.length === 0) req.outputs = [joined];
+    else req.outputs.push(joined);
     // A version that only answers shadow/canary copies of another version's inputs has no inputs of
     // its own: its outputs drive its window clock.
     if (mv !== req.mv && mv.tick(ts, this.windowSize) && !this.profileOnly) this.closeWindow(mv, ts);

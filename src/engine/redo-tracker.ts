@@ -47,10 +47,19 @@ export class RedoTracker {
       }
     }
     if (this.last.size === 0 || prev !== undefined) this.headTs = Math.min(this.headTs, prev?.ts ?? ts);
-    this.last.set(key, { requestId, ts });
-    if (prev === undefined || prev.requestId === requestId) return null;
-    const gap = ts - prev.ts;
-    return gap >= 0 && gap <= this.windowMs ? prev.requestId : null;
+    if (prev === undefined) {
+      this.last.set(key, { requestId, ts });
+      return null;
+    }
+    // The session's entry is reused (moved to the back of the map), not reallocated.
+    const prevId = prev.requestId;
+    const prevTs = prev.ts;
+    prev.requestId = requestId;
+    prev.ts = ts;
+    this.last.set(key, prev);
+    if (prevId === requestId) return null;
+    const gap = ts - prevTs;
+    return gap >= 0 && gap <= this.windowMs ? prevId : null;
   }
 
   toSnapshot(): RedoTrackerSnapshot {

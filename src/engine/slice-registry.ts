@@ -43,24 +43,32 @@ export class SliceRegistry {
     private readonly onLimitHit: (limit: SliceLimit) => void = NO_HITS,
   ) {}
 
-  /** Slice ids of an input's segment: [0, one id per dimension present]. */
+  /**
+   * Slice ids of an input's segment: [0, one id per dimension present]. The ids are gathered in a
+   * scratch array and returned as an exact-size copy: an array grown by push() from `[0]` gets room
+   * for 17 elements, and the result is kept for the request's whole join TTL (one per input).
+   */
   resolve(segment: Readonly<Record<string, string>>): number[] {
-    const ids = [0];
+    const ids = this.scratch;
+    let n = 1;
     if (this.dimensions !== undefined) {
       for (const field of this.dimensions) {
         const v = segment[field];
-        if (typeof v === 'string') ids.push(this.idOf(field, v));
+        if (typeof v === 'string') ids[n++] = this.idOf(field, v);
       }
     } else {
       for (const field in segment) {
         const v = segment[field];
         if (typeof v !== 'string') continue;
         if (!this.byField.has(field) && this.byField.size >= MAX_SLICE_FIELDS) continue;
-        ids.push(this.idOf(field, v));
+        ids[n++] = this.idOf(field, v);
       }
     }
-    return ids;
+    return ids.slice(0, n);
   }
+
+  /** resolve()'s work array: ids[0] is always the whole model. */
+  private readonly scratch: number[] = [0];
 
   private idOf(field: string, value: string): number {
     let values = this.byField.get(field);
