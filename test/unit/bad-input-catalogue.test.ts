@@ -83,6 +83,18 @@ describe('bad input catalogue: every class goes to the DLQ with its code and coo
       if (c.limit !== undefined) expect(d.error_message).toContain(c.limit);
     }
   });
+
+  // Not a row of BAD_CASES: the record itself is valid; the stream merger rejects it once the next
+  // record of its topic-partition does not follow the jump (windows.maxTimeJumpMs; engine-time-jump.test.ts).
+  it.each<[TopicRole]>([['inputs'], ['outputs'], ['feedback']])('ts far in the future but in range (year 2100) on %s', (role) => {
+    const p = pipelineFor('auto');
+    const value = enc.encode(JSON.stringify({ ...VALID[role](2), ts: Date.UTC(2100, 0, 1) }));
+    const out = p.push([source(role, 40, enc.encode(JSON.stringify(VALID[role](1)))), source(role, 41, value), source(role, 42, enc.encode(JSON.stringify(VALID[role](3))))]);
+    expect(out.dlq.map((d) => ({ code: d.error_code, topic: d.topic, partition: d.partition, offset: d.offset, value_b64: d.value_b64, key: d.key }))).toEqual([
+      { code: 'DRIFTWATCH_TS_OUT_OF_RANGE', topic: TOPIC[role], partition: 3, offset: 41, value_b64: Buffer.from(value).toString('base64'), key: 'asr-en' },
+    ]);
+    expect(out.counters).toEqual({ consumed: 3, rejected: 1, late: 0, orphans: 0, limitHits: {} });
+  });
 });
 
 describe('limits that fold or evict instead of rejecting: counted by name', () => {
