@@ -15,7 +15,8 @@
  * year 2100) would raise its stream's max ts so that every later event of the stream counts as
  * late. So an event more than maxTimeJumpMs ahead of the partition's max ts (over the three
  * streams; for a stream's first event the others' max) is HELD as a candidate, not accepted. The
- * next record of the same stream that is not late decides: when it also lies more than
+ * next event of the same stream that is not late decides (records the decoder rejected never get
+ * here, late ones decide nothing): when it also lies more than
  * maxTimeJumpMs ahead of that max and does not lie more than allowedLatenessMs behind the
  * candidate (it continues from the candidate: traffic resumed after a pause), the candidate is
  * accepted, then the record itself is judged as usual; otherwise the candidate is rejected (the
