@@ -131,6 +131,8 @@ export class PartitionPipeline {
   private readonly keyBytes: Uint8Array[] = [];
   private readonly keyTexts: string[] = [];
   private keyNext = 0;
+  /** onInput's per-input feature values (categorical: string, numeric: number, missing: null). */
+  private readonly featureValues: (string | number | null)[] = [];
   private readonly finaliseRequest = (r: OpenRequest<ModelVersionState>): void => this.finalise(r);
   /** Counts one hit of a limit in the output of the call in progress. */
   private readonly limitHit = (limit: string): void => {
@@ -434,20 +436,22 @@ export class PartitionPipeline {
     const seq = mv.seq;
     const missing = missingCount(ev, this.config.missingFeatures);
     const features = this.config.features;
+    // Feature values once per input, not once per slice (a categorical number is a new string each time).
+    const values = this.featureValues;
+    for (let f = 0; f < features.length; f++) {
+      const spec = features[f]!;
+      values[f] = spec.type === 'categorical' ? categoricalFeature(ev, spec) : numericFeature(ev, spec);
+    }
     for (let i = 0; i < sliceIds.length; i++) {
       const sid = sliceIds[i] as number;
       if (ev.length !== null) (mv.get(sid, M_INPUT_LENGTH) as ContinuousSeries).add(ev.length, ts, clock, seq);
       (mv.get(sid, M_MISSING_VALUES) as ContinuousSeries).add(missing, ts, clock, seq);
       if (ev.brightness !== null) (mv.get(sid, M_BRIGHTNESS) as ContinuousSeries).add(ev.brightness, ts, clock, seq);
       for (let f = 0; f < features.length; f++) {
-        const spec = features[f]!;
-        if (spec.type === 'categorical') {
-          const v = categoricalFeature(ev, spec);
-          if (v !== null) (mv.get(sid, FIRST_FEATURE + f) as CategoricalSeries).add(v, ts, clock, seq);
-        } else {
-          const v = numericFeature(ev, spec);
-          if (v !== null) (mv.get(sid, FIRST_FEATURE + f) as ContinuousSeries).add(v, ts, clock, seq);
-        }
+        const v = values[f];
+        if (v === null || v === undefined) continue;
+        if (typeof v === 'string') (mv.get(sid, FIRST_FEATURE + f) as CategoricalSeries).add(v, ts, clock, seq);
+        else (mv.get(sid, FIRST_FEATURE + f) as ContinuousSeries).add(v, ts, clock, seq);
       }
     }
     mv.noteSource(e.topic, e.partition, e.offset);
