@@ -91,6 +91,11 @@ const kafkaSchema = z.strictObject({
     })
     .optional()
     .describe('SASL authentication; absent = none.'),
+  sessionTimeoutMs: int(6000, 300_000)
+    .default(30_000)
+    .describe(
+      'Consumer-group session timeout: how long the group waits for a member that stopped heartbeating (a crashed instance) before its partitions move. Lower = faster take-over after a crash, but a member stalled longer than this (long GC, overloaded host) is dropped. Must lie within the broker\'s group.min/max.session.timeout.ms (6 s – 30 min by default).',
+    ),
   commitIntervalMs: int(10, 600_000)
     .default(1000)
     .describe('A partition whose batches produced no alerts commits its offsets (in a transaction) at most this often; batches with alerts commit at once.'),

@@ -28,6 +28,8 @@ export interface DriftwatchConfig {
     /** TLS / SASL options (issue: security); absent = PLAINTEXT. */
     ssl?: { ca?: string; cert?: string; key?: string; rejectUnauthorized?: boolean } | boolean;
     sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+    /** Consumer-group session timeout (how fast a crashed member's partitions move). */
+    sessionTimeoutMs: number;
     /** Offsets of partitions without outputs are committed (in a transaction) at most this often. */
     commitIntervalMs: number;
   };

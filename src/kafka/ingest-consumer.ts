@@ -123,6 +123,9 @@ export class IngestConsumer {
     this.consumer = kafka.consumer({
       groupId: config.kafka.groupId,
       maxWaitTimeInMs: config.kafka.fetchMaxWaitMs,
+      sessionTimeout: config.kafka.sessionTimeoutMs,
+      // kafkajs' default ratio (3 s of 30 s) kept for other session timeouts.
+      heartbeatInterval: Math.max(500, Math.floor(config.kafka.sessionTimeoutMs / 10)),
       partitionAssigners: [createCoPartitionAssigner(logger)],
       allowAutoTopicCreation: false,
       // The default; stated because exactly-once depends on it: records of upstream transactions

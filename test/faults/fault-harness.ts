@@ -113,6 +113,9 @@ export async function prepareStream(admin: Admin, o: FaultStreamOptions): Promis
       clientId: uniqueName(`dw-${o.prefix}`),
       groupId: uniqueName(`dw-${o.prefix}-group`),
       fetchMaxWaitMs: 100,
+      // A killed member never leaves its group: the restarted one gets its partitions once the
+      // session times out. 10 s instead of the default 30 s keeps the kill tests short.
+      sessionTimeoutMs: 10_000,
       ...kafka,
       topics: { ...topics, ...kafka?.topics },
     },

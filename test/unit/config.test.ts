@@ -54,6 +54,7 @@ describe('defaults', () => {
     expect(c.slices).toEqual({ maxValuesPerField: 20, maxValuesPerModel: 100 });
     expect(c.checkpoint).toEqual({ intervalMs: 10000 });
     expect(c.kafka.commitIntervalMs).toBe(1000);
+    expect(c.kafka.sessionTimeoutMs).toBe(30000);
     expect(c.limits.maxMessageBytes).toBe(1024 * 1024);
     expect(c.redo).toEqual({ windowMs: 30000 });
     expect(c.join).toEqual({ ttlMs: 60000, maxPending: 100000 });
