@@ -96,6 +96,8 @@ export function testContinuous(
   threshold: number,
   minKs: number,
   needPValue = true,
+  /** summariseSorted(refSorted) when the caller has it already (a reference that did not change). */
+  refSummary?: SampleSummary,
 ): SeriesTestResult {
   const d = ksStatisticSorted(refSorted, curSorted);
   const n = refSorted.length;
@@ -114,7 +116,7 @@ export function testContinuous(
     const limit = kolmogorovLimitSf(d * sqrt(en));
     pValue = limit >= 100 * threshold ? limit : kstwoSf(d, en);
   }
-  const reference = summariseSorted(refSorted);
+  const reference = refSummary ?? summariseSorted(refSorted);
   const current = summariseSorted(curSorted);
   const direction: Direction =
     reference.mean === null || current.mean === null || current.mean === reference.mean ? 'changed' : current.mean > reference.mean ? 'up' : 'down';

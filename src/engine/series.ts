@@ -10,6 +10,8 @@
  */
 import { HDDM_A } from '../../detectors/hddm-a';
 import { OTHER_CATEGORY } from '../../detectors/frequency-table';
+import type { SampleSummary } from '../alerts/alert-types';
+import { summariseSorted } from './detection-tests';
 import type { MetricDef } from './metric-catalog';
 import { SampleBuffer, TrailingSample } from './sample-buffer';
 import type { Slice } from './slice-registry';
@@ -186,6 +188,8 @@ export class ContinuousSeries extends SeriesBase {
    * sorted view costs no second copy; trailing: null (a ring keeps its order; sorted per test).
    */
   private refSortedView: Float64Array | null = null;
+  /** summariseSorted(refSortedView), kept with it: a fixed reference is not re-summed every window. */
+  private refSummaryCache: SampleSummary | null = null;
   readonly win = new SampleBuffer(16);
 
   constructor(def: MetricDef, metricIndex: number, slice: Slice, refUntil: number, refCap: number, trailing: boolean, profile?: ArrayLike<number>) {
@@ -207,6 +211,7 @@ export class ContinuousSeries extends SeriesBase {
       if (this.ref.length < this.refCap) {
         this.ref.push(x);
         this.refSortedView = null;
+        this.refSummaryCache = null;
       }
       return;
     }
@@ -218,6 +223,16 @@ export class ContinuousSeries extends SeriesBase {
     if (this.ref instanceof TrailingSample) return this.ref.sortedCopy();
     if (this.refSortedView === null) this.refSortedView = this.ref.sortInPlace();
     return this.refSortedView;
+  }
+
+  /**
+   * The reference's count, mean and p50 (a copy: it goes into alerts), or undefined for a trailing
+   * reference (it changes every window; the test summarises its sorted copy itself).
+   */
+  refSummary(): SampleSummary | undefined {
+    if (this.ref instanceof TrailingSample) return undefined;
+    if (this.refSummaryCache === null) this.refSummaryCache = summariseSorted(this.refSorted());
+    return { ...this.refSummaryCache };
   }
 
   closeWindow(trailing: boolean): void {

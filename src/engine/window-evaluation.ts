@@ -156,7 +156,7 @@ export function evaluateWindow(
   for (const s of candidates) {
     let r: SeriesTestResult | null;
     try {
-      if (s.type === 'continuous') r = testContinuous(s.refSorted(), s.win.sortInPlace(), threshold, d.minKsStatistic, s.incident.firing);
+      if (s.type === 'continuous') r = testContinuous(s.refSorted(), s.win.sortInPlace(), threshold, d.minKsStatistic, s.incident.firing, s.refSummary());
       else if (s.type === 'rate') r = testRate(s.refSuccesses, s.refCount, s.winK, s.winN, threshold, d.minRateChange);
       else r = testCategorical(s.ref, s.refTotal, s.win, s.winTotal, threshold, d.minJensenShannon);
     } catch {
