@@ -42,7 +42,10 @@ import { sourceTopics } from './topic-setup';
 
 /** What the consumer tells the service (metrics, events). */
 export interface IngestHandlers {
-  /** A partition's outputs were committed (alerts are visible to read_committed consumers now). */
+  /**
+   * A partition's outputs were committed (alerts are visible to read_committed consumers now); for
+   * an answer without outputs, once its offsets are queued for the next commit (its counters).
+   */
   onCommitted?(part: PartitionResult): void;
   /** A checkpoint was committed: its size in bytes. */
   onCheckpoint?(partition: number, bytes: number): void;
@@ -305,6 +308,9 @@ export class IngestConsumer {
       // Nothing to publish: commit these offsets with a later transaction, or when the timer fires.
       owned.pendingCovered = covered;
       owned.commitTimer ??= setTimeout(() => this.commitPending(part.partition), this.config.kafka.commitIntervalMs);
+      // Its counters count now (it has nothing else to report): dropping them undercounted
+      // consumed events, and the demo, which paces itself on them, stalled.
+      this.handlers.onCommitted?.(part);
       return;
     }
     owned.pendingCovered = null;
