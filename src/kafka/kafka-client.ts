@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readPem } from '../config/read-pem';
 import type { ConnectionOptions } from 'node:tls';
 import { Kafka, KafkaConfig, logLevel, LogEntry, SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
-import { DriftwatchError } from '../../detectors/errors';
 import type { DriftwatchConfig } from '../config/config-types';
 
 /**
@@ -65,23 +64,7 @@ function logKafkajsEntry(logger: Logger, entry: LogEntry): void {
   }
 }
 
-/**
- * PEM text (anything containing `-----BEGIN`) is taken as is; anything else is the path of a PEM file
- * (config files usually name certificate files), read once here. A missing or unreadable file is a
- * coded error naming the option and the path — never the file's content.
- */
-function pem(value: string | undefined, option: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (value.includes('-----BEGIN')) return value;
-  try {
-    return readFileSync(value, 'utf8');
-  } catch (e) {
-    throw new DriftwatchError('DRIFTWATCH_KAFKA_TLS_FILE_UNREADABLE', `kafka.ssl.${option}: cannot read the PEM file ${value}: ${(e as Error).message}`, {
-      cause: e,
-      details: { option: `kafka.ssl.${option}`, file: value },
-    });
-  }
-}
+const pem = (value: string | undefined, option: string): string | undefined => readPem(value, `kafka.ssl.${option}`, 'DRIFTWATCH_KAFKA_TLS_FILE_UNREADABLE');
 
 function tlsOptions(ssl: DriftwatchConfig['kafka']['ssl']): boolean | ConnectionOptions | undefined {
   if (ssl === undefined || typeof ssl === 'boolean') return ssl;

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readPem } from '../config/read-pem';
 import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import type { RedisOptions } from 'bullmq';
@@ -96,20 +96,4 @@ function redisTlsOptions(tls: DriftwatchConfig['redis']['tls'], rediss: boolean,
   return options;
 }
 
-/**
- * PEM text (anything containing `-----BEGIN`) is taken as is; anything else is the path of a PEM
- * file, read once here. An unreadable file is a coded error naming the option and the path, never
- * the content.
- */
-function pem(value: string | undefined, option: 'ca' | 'cert' | 'key'): string | undefined {
-  if (value === undefined) return undefined;
-  if (value.includes('-----BEGIN')) return value;
-  try {
-    return readFileSync(value, 'utf8');
-  } catch (e) {
-    throw new DriftwatchError('DRIFTWATCH_RETRAIN_REDIS_TLS_FILE_UNREADABLE', `redis.tls.${option}: cannot read the PEM file ${value}: ${(e as Error).message}`, {
-      cause: e,
-      details: { option: `redis.tls.${option}`, file: value },
-    });
-  }
-}
+const pem = (value: string | undefined, option: string): string | undefined => readPem(value, `redis.tls.${option}`, 'DRIFTWATCH_RETRAIN_REDIS_TLS_FILE_UNREADABLE');
