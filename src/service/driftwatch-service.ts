@@ -76,8 +76,8 @@ export interface ServiceHandle extends EventEmitter {
   stats(): ServiceStats;
   /**
    * Fault injection (tests): makes shard worker `shard` throw outside any handler, as a bug would.
-   * The pool logs, counts and restarts it; its partitions are read again from the last produced
-   * offsets (with empty state: restoring it is issue 5).
+   * The pool logs, counts and restarts it; its partitions are taken over again from their
+   * checkpoints (outputs already committed are not produced again).
    */
   injectShardCrash(shard: number): void;
   /** Graceful stop; idempotent (every call returns the same promise). */

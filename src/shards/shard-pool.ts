@@ -201,7 +201,7 @@ export class ShardPool extends EventEmitter {
       const shuttingDown = slot.closing || this.closed;
       const error = new DriftwatchError(
         'DRIFTWATCH_SHARD_CRASHED',
-        shuttingDown ? `shard worker ${shard} exited during shutdown (code ${exitCode})` : `shard worker ${shard} exited (code ${exitCode}); restarted with empty state`,
+        shuttingDown ? `shard worker ${shard} exited during shutdown (code ${exitCode})` : `shard worker ${shard} exited (code ${exitCode}); restarted, its partitions are restored from their checkpoints`,
         {
           retryable: true,
           details: { shard, exitCode, unanswered: pending.size },
