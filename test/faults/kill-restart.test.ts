@@ -25,8 +25,8 @@ import {
 // read with a read_committed consumer, holds exactly the alerts of an uninterrupted run.
 //
 // A killed member never leaves its consumer group: the restarted member's join completes once the
-// coordinator has expired the dead one (kafkajs' session timeout, 30 s), which dominates the time
-// each restart takes to resume, and this test's duration.
+// coordinator has expired the dead one (the session timeout: `kafka.sessionTimeoutMs`, 10 s in the
+// fault harness, 30 s by default), which dominates the time each restart takes to resume.
 jest.setTimeout(600_000);
 
 const RECORDS = 120_000;
