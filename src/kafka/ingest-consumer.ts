@@ -471,7 +471,7 @@ export class IngestConsumer {
         mine,
       );
       for (const r of recovered) this.adopt(r);
-      this.announceGates(recovered.filter((r) => !r.restored));
+      this.announceGates(recovered.filter((r) => !r.restored && this.owned.get(r.partition)?.tx === r.tx));
       this.handlers.onRecovered?.(mine, recovered.filter((r) => r.restored).length, Date.now() - started);
     };
     this.recovery = run()
@@ -488,6 +488,12 @@ export class IngestConsumer {
   }
 
   private adopt(r: RecoveredPartition): void {
+    if (!this.assignedPartitions.has(r.partition)) {
+      // Revoked while it was being taken over: nothing of it was processed here.
+      void r.tx.close();
+      void this.pool.send(this.pool.shardOf(r.partition), { type: 'drop', partitions: [r.partition] }).catch(() => undefined);
+      return;
+    }
     const previous = this.owned.get(r.partition);
     if (previous?.commitTimer) clearTimeout(previous.commitTimer);
     void previous?.tx.close();
