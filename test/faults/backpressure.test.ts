@@ -1,7 +1,7 @@
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { imageOfBrightnessBase64 } from '../../src/ingest/image-fixtures';
 import type { SimRecord } from '../../src/simulate/speech-traffic';
-import { testBrokers, testKafka } from '../harness/env';
+import { testBrokers, useKafkaClients } from '../harness/env';
 import { waitCaughtUp } from '../integration/runtime-scenario';
 import {
   committedTotal,
@@ -59,18 +59,10 @@ describe('backpressure', () => {
   let kafka: Kafka;
   let admin: Admin;
   let producer: Producer;
-
-  beforeAll(async () => {
-    kafka = testKafka();
-    admin = kafka.admin();
-    producer = kafka.producer({ allowAutoTopicCreation: false });
-    await Promise.all([admin.connect(), producer.connect()]);
+  useKafkaClients((c) => {
+    ({ kafka, admin, producer } = c);
   });
-
-  afterAll(async () => {
-    await killRunningChildren();
-    await Promise.all([producer.disconnect(), admin.disconnect()]);
-  });
+  afterAll(() => killRunningChildren());
 
   it(`a saturated shard: resident memory stays under ${RSS_BOUND_MB} MB while the lag grows, and the lag drains to 0`, async () => {
     const records = withImages(faultTraffic(17, BACKLOG + MORE));

@@ -1,5 +1,5 @@
 import type { Admin, Kafka, Producer } from 'kafkajs';
-import { testBrokers, testKafka } from '../harness/env';
+import { testBrokers, useKafkaClients } from '../harness/env';
 import {
   committedTotal,
   endTotal,
@@ -37,18 +37,10 @@ describe('SIGKILL and restart', () => {
   let kafka: Kafka;
   let admin: Admin;
   let producer: Producer;
-
-  beforeAll(async () => {
-    kafka = testKafka();
-    admin = kafka.admin();
-    producer = kafka.producer({ allowAutoTopicCreation: false });
-    await Promise.all([admin.connect(), producer.connect()]);
+  useKafkaClients((c) => {
+    ({ kafka, admin, producer } = c);
   });
-
-  afterAll(async () => {
-    await killRunningChildren();
-    await Promise.all([producer.disconnect(), admin.disconnect()]);
-  });
+  afterAll(() => killRunningChildren());
 
   it(`the service killed at ${KILLS} random points and restarted each time: same alerts, none missing, none duplicated`, async () => {
     const stream = await prepareStream(admin, { prefix: 'kill', brokers: testBrokers(), records: faultTraffic(7, RECORDS) });

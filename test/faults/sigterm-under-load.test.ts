@@ -1,5 +1,5 @@
 import type { Admin, Kafka, Producer } from 'kafkajs';
-import { testBrokers, testKafka } from '../harness/env';
+import { testBrokers, useKafkaClients } from '../harness/env';
 import {
   committedTotal,
   endTotal,
@@ -30,18 +30,10 @@ describe('SIGTERM under load', () => {
   let kafka: Kafka;
   let admin: Admin;
   let producer: Producer;
-
-  beforeAll(async () => {
-    kafka = testKafka();
-    admin = kafka.admin();
-    producer = kafka.producer({ allowAutoTopicCreation: false });
-    await Promise.all([admin.connect(), producer.connect()]);
+  useKafkaClients((c) => {
+    ({ kafka, admin, producer } = c);
   });
-
-  afterAll(async () => {
-    await killRunningChildren();
-    await Promise.all([producer.disconnect(), admin.disconnect()]);
-  });
+  afterAll(() => killRunningChildren());
 
   it('drains, checkpoints, commits and exits 0; with a restarted run, every alert exactly once', async () => {
     const stream = await prepareStream(admin, {

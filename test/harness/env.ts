@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Admin, ITopicConfig, Kafka, logLevel } from 'kafkajs';
+import { Admin, ITopicConfig, Kafka, logLevel, type Producer } from 'kafkajs';
 
 /** Broker addresses of the harness's Kafka (see global-setup.ts). */
 export function testBrokers(): string[] {
@@ -29,6 +29,29 @@ export function uniqueName(prefix: string): string {
 /** A kafkajs client for tests, quiet unless DEBUG_KAFKAJS is set. */
 export function testKafka(clientId = uniqueName('test-client')): Kafka {
   return new Kafka({ clientId, brokers: testBrokers(), logLevel: process.env.DEBUG_KAFKAJS ? logLevel.INFO : logLevel.NOTHING });
+}
+
+export interface KafkaClients {
+  kafka: Kafka;
+  admin: Admin;
+  producer: Producer;
+}
+
+/**
+ * A test file's Kafka client, admin and producer on the harness broker: connected before its tests
+ * (then handed to `use`), disconnected after them.
+ */
+export function useKafkaClients(use: (clients: KafkaClients) => void): void {
+  let clients: KafkaClients | undefined;
+  beforeAll(async () => {
+    const kafka = testKafka();
+    clients = { kafka, admin: kafka.admin(), producer: kafka.producer({ allowAutoTopicCreation: false }) };
+    await Promise.all([clients.admin.connect(), clients.producer.connect()]);
+    use(clients);
+  });
+  afterAll(async () => {
+    if (clients) await Promise.all([clients.producer.disconnect(), clients.admin.disconnect()]);
+  });
 }
 
 /** Creates topics and waits for their leaders: consumers must never subscribe to a missing topic. */

@@ -12,7 +12,7 @@ import type { DriftwatchConfig } from '../../src/config/config-types';
 import { startService } from '../../src/service/driftwatch-service';
 import { keyHash } from '../../src/simulate/sim-source-records';
 import { SpeechTraffic, type SimRecord } from '../../src/simulate/speech-traffic';
-import { testKafka } from '../harness/env';
+import { useKafkaClients } from '../harness/env';
 import { AUTO_CASES, CATALOGUE_OVERRIDES } from '../unit/bad-input-cases';
 import { readCommitted } from '../faults/fault-harness';
 import { createSourceTopics, dlqOf, produceAll, testLogger, testServiceConfig, uniqueTopics, alertsOf, type ProducedRecord, type TestTopics } from './runtime-fixtures';
@@ -89,16 +89,8 @@ describe('bad input through the live service', () => {
   let kafka: Kafka;
   let admin: Admin;
   let producer: Producer;
-
-  beforeAll(async () => {
-    kafka = testKafka();
-    admin = kafka.admin();
-    producer = kafka.producer({ allowAutoTopicCreation: false });
-    await Promise.all([admin.connect(), producer.connect()]);
-  });
-
-  afterAll(async () => {
-    await Promise.all([producer.disconnect(), admin.disconnect()]);
+  useKafkaClients((c) => {
+    ({ kafka, admin, producer } = c);
   });
 
   it('one bad record of every class: DLQ entries with code and coordinates, the clean run’s alerts, limit hits on /metrics', async () => {

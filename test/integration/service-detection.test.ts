@@ -1,7 +1,7 @@
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { DriftAlert } from '../../src/alerts/alert-types';
 import { SpeechTraffic, type DriftSpec, type SimMetric, type SimModel } from '../../src/simulate/speech-traffic';
-import { testKafka } from '../harness/env';
+import { useKafkaClients } from '../harness/env';
 import { liveRun } from './runtime-scenario';
 
 // Detection through the whole service on the real broker (the Kafka-level counterpart of the
@@ -25,16 +25,8 @@ describe('detection through the live service', () => {
   let kafka: Kafka;
   let admin: Admin;
   let producer: Producer;
-
-  beforeAll(async () => {
-    kafka = testKafka();
-    admin = kafka.admin();
-    producer = kafka.producer({ allowAutoTopicCreation: false });
-    await Promise.all([admin.connect(), producer.connect()]);
-  });
-
-  afterAll(async () => {
-    await Promise.all([producer.disconnect(), admin.disconnect()]);
+  useKafkaClients((c) => {
+    ({ kafka, admin, producer } = c);
   });
 
   it('stationary traffic over several models, versions and slices gives zero alerts (200,000 events)', async () => {

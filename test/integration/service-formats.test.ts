@@ -1,7 +1,7 @@
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { roleSchema } from '../../src/ingest/avro-schemas';
 import { SpeechTraffic } from '../../src/simulate/speech-traffic';
-import { testKafka } from '../harness/env';
+import { useKafkaClients } from '../harness/env';
 import { byId, liveRun, normalised } from './runtime-scenario';
 
 jest.setTimeout(170_000);
@@ -11,16 +11,8 @@ describe('input formats through the live service', () => {
   let kafka: Kafka;
   let admin: Admin;
   let producer: Producer;
-
-  beforeAll(async () => {
-    kafka = testKafka();
-    admin = kafka.admin();
-    producer = kafka.producer({ allowAutoTopicCreation: false });
-    await Promise.all([admin.connect(), producer.connect()]);
-  });
-
-  afterAll(async () => {
-    await Promise.all([producer.disconnect(), admin.disconnect()]);
+  useKafkaClients((c) => {
+    ({ kafka, admin, producer } = c);
   });
 
   it('Avro and Confluent-framed Avro inputs give the same alerts as JSON', async () => {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { replayEvents } from '../../src/replay/run-replay';
 import { SpeechTraffic, type SimModel } from '../../src/simulate/speech-traffic';
-import { testKafka } from '../harness/env';
+import { useKafkaClients } from '../harness/env';
 import { byId, comparable, liveRun, type Routed } from './runtime-scenario';
 
 jest.setTimeout(170_000);
@@ -35,16 +35,8 @@ describe('live run vs replay', () => {
   let kafka: Kafka;
   let admin: Admin;
   let producer: Producer;
-
-  beforeAll(async () => {
-    kafka = testKafka();
-    admin = kafka.admin();
-    producer = kafka.producer({ allowAutoTopicCreation: false });
-    await Promise.all([admin.connect(), producer.connect()]);
-  });
-
-  afterAll(async () => {
-    await Promise.all([producer.disconnect(), admin.disconnect()]);
+  useKafkaClients((c) => {
+    ({ kafka, admin, producer } = c);
   });
 
   it('gives the same alerts (ids and statistics)', async () => {
