@@ -8,6 +8,7 @@ import { INPUT_LIMIT_NAMES, MAX_EVENT_TS, MIN_EVENT_TS } from '../../src/ingest/
 import { createRecordDecoder, type DecodeResult, type RecordDecoder } from '../../src/ingest/record-decoder';
 import type { InferenceEvent } from '../../src/pipeline/events';
 import type { SourceRecord, TopicRole } from '../../src/pipeline/records';
+import { DLQ_CODES } from './bad-input-cases';
 
 // Property-based tests of the record decoder (issue 5 §4): no input makes it throw, every rejection
 // carries a documented code (never the internal-bug code), and valid events survive every format.
@@ -23,20 +24,8 @@ function config(format: MessageFormat): DriftwatchConfig {
 const FORMATS: MessageFormat[] = ['json', 'avro', 'confluent-avro', 'auto'];
 const decoders = Object.fromEntries(FORMATS.map((f) => [f, createRecordDecoder(config(f))])) as Record<MessageFormat, RecordDecoder>;
 const ROLES: TopicRole[] = ['inputs', 'outputs', 'feedback'];
-const CODES = new Set([
-  'DRIFTWATCH_EMPTY_MESSAGE',
-  'DRIFTWATCH_NOT_UTF8',
-  'DRIFTWATCH_INVALID_JSON',
-  'DRIFTWATCH_NOT_AN_OBJECT',
-  'DRIFTWATCH_MISSING_FIELD',
-  'DRIFTWATCH_INVALID_FIELD',
-  'DRIFTWATCH_NOT_FINITE',
-  'DRIFTWATCH_TS_OUT_OF_RANGE',
-  'DRIFTWATCH_LIMIT_EXCEEDED',
-  'DRIFTWATCH_INVALID_IMAGE',
-  'DRIFTWATCH_INVALID_AVRO',
-  'DRIFTWATCH_UNKNOWN_SCHEMA_ID',
-]);
+/** Every rejection must carry one of the documented bad-input codes. */
+const CODES = DLQ_CODES;
 
 function record(role: TopicRole, value: Uint8Array): SourceRecord {
   return { role, topic: `inference.${role}`, partition: 3, offset: 11, key: null, value };
