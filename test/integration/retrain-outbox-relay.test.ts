@@ -63,19 +63,31 @@ async function writeTriggers(producer: Producer, topic: string, triggers: Retrai
   await (end === 'commit' ? tx.commit() : tx.abort());
 }
 
+/**
+ * One test's outbox: its own topic with `partitions` partitions, a queue name, the relay config, a
+ * captured log and a transactional producer; close() disconnects and deletes the topic.
+ */
+async function outboxFixture(redisUrl: string, queuePrefix: string, partitions: number) {
+  const kafka = testKafka();
+  const admin = kafka.admin();
+  await admin.connect();
+  const topic = uniqueName('retrain-outbox');
+  const queueName = uniqueName(queuePrefix);
+  await createTopics(admin, [{ topic, numPartitions: partitions }]);
+  const producer = await transactionalProducer(kafka);
+  const close = async (): Promise<void> => {
+    await producer.disconnect();
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
+  };
+  return { kafka, admin, topic, queueName, config: relayConfig(redisUrl, topic, queueName), log: captureLogger(), producer, close };
+}
+
 describe('retrain outbox relay (real broker and Redis)', () => {
   it('relays exactly the committed triggers, each once; skips garbage with a code; resumes after a restart without doubles', async () => {
-    const kafka = testKafka();
-    const admin = kafka.admin();
-    await admin.connect();
-    const topic = uniqueName('retrain-outbox');
-    const queueName = uniqueName('relay-queue');
-    await createTopics(admin, [{ topic, numPartitions: 3 }]);
-    const config = relayConfig(testRedisUrl(), topic, queueName);
-    const log = captureLogger();
+    const { kafka, admin, topic, queueName, config, log, producer, close } = await outboxFixture(testRedisUrl(), 'relay-queue', 3);
     const queue = new RetrainQueue(config, { logger: log });
     const inspect = new Queue(queueName, { connection: { host: new URL(testRedisUrl()).hostname, port: Number(new URL(testRedisUrl()).port) } });
-    const producer = await transactionalProducer(kafka);
     let relay = new RetrainOutboxRelay(kafka, config, { logger: log, queue });
     try {
       await relay.start();
@@ -132,28 +144,18 @@ describe('retrain outbox relay (real broker and Redis)', () => {
       expect(await jobIds(inspect)).toEqual([a, b, d, e, f, g, ...markers].sort());
     } finally {
       await relay.stop();
-      await producer.disconnect();
       await queue.close();
       await inspect.obliterate({ force: true });
       await inspect.close();
-      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-      await admin.disconnect();
+      await close();
     }
   });
 
   it('while Redis is down it holds its position, logs once per outage, and stop() is bounded; after the restart it delivers everything once', async () => {
     const redis = new LocalRedis({ persistence: true });
     await redis.start();
-    const kafka = testKafka();
-    const admin = kafka.admin();
-    await admin.connect();
-    const topic = uniqueName('retrain-outbox');
-    const queueName = uniqueName('relay-outage');
-    await createTopics(admin, [{ topic, numPartitions: 1 }]);
-    const config = relayConfig(redis.url, topic, queueName);
-    const log = captureLogger();
+    const { kafka, topic, queueName, config, log, producer, close } = await outboxFixture(redis.url, 'relay-outage', 1);
     const queue = new RetrainQueue(config, { logger: log });
-    const producer = await transactionalProducer(kafka);
     let relay = new RetrainOutboxRelay(kafka, config, { logger: log, queue, retryMaxMs: 500 });
     const ids = Array.from({ length: 6 }, incidentId);
     let inspect: Queue | undefined;
@@ -188,11 +190,9 @@ describe('retrain outbox relay (real broker and Redis)', () => {
       process.stdout.write(`[relay] stop() during the outage took ${stopMs} ms\n`);
     } finally {
       await relay.stop();
-      await producer.disconnect();
       await queue.close();
       await inspect?.close();
-      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-      await admin.disconnect();
+      await close();
       await redis.stop();
     }
   });
@@ -200,17 +200,9 @@ describe('retrain outbox relay (real broker and Redis)', () => {
   it('a second relay joining the group during an outage (a rebalance while the first one is blocked): after Redis returns every trigger is one job', async () => {
     const redis = new LocalRedis({ persistence: true });
     await redis.start();
-    const kafka = testKafka();
-    const admin = kafka.admin();
-    await admin.connect();
-    const topic = uniqueName('retrain-outbox');
-    const queueName = uniqueName('relay-rebalance');
-    await createTopics(admin, [{ topic, numPartitions: 4 }]);
-    const config = relayConfig(redis.url, topic, queueName);
-    const log = captureLogger();
+    const { kafka, topic, queueName, config, log, producer, close } = await outboxFixture(redis.url, 'relay-rebalance', 4);
     const queues = [new RetrainQueue(config, { logger: log }), new RetrainQueue(config, { logger: log })] as const;
     const relays = queues.map((queue) => new RetrainOutboxRelay(kafka, config, { logger: log, queue, retryMaxMs: 500 }));
-    const producer = await transactionalProducer(kafka);
     const ids = Array.from({ length: 24 }, incidentId);
     let inspect: Queue | undefined;
     try {
@@ -236,11 +228,9 @@ describe('retrain outbox relay (real broker and Redis)', () => {
       process.stdout.write(`[relay] rebalance during the outage: member 1 enqueued ${a.enqueued} (dup ${a.duplicate}), member 2 enqueued ${b.enqueued} (dup ${b.duplicate})\n`);
     } finally {
       await Promise.all(relays.map((r) => r.stop()));
-      await producer.disconnect();
       await Promise.all(queues.map((q) => q.close()));
       await inspect?.close();
-      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-      await admin.disconnect();
+      await close();
       await redis.stop();
     }
   });
