@@ -51,7 +51,8 @@ export async function recoverPartitions(ctx: RecoveryContext, partitions: readon
         encodeAlert: ctx.encodeAlert,
         owns: () => ctx.owns(partition),
       });
-      await initWithRetry(tx, ctx);
+      // Initialising fails while the broker is unreachable: retried while the partition is ours.
+      await retrying(ctx, [partition], "initialising the partition's transactional producer", () => tx.init());
       return tx;
     }),
   );
@@ -167,22 +168,6 @@ async function retrying<T>(ctx: RecoveryContext, partitions: readonly number[], 
     } catch (e) {
       if (!partitions.some((p) => ctx.owns(p))) throw e;
       ctx.logger.warn({ err: e, partitions, retryInMs: delay }, `${what} failed; retrying`);
-      await new Promise((r) => setTimeout(r, delay));
-      delay = Math.min(5000, delay * 2);
-    }
-  }
-}
-
-/** Initialising can fail while the broker is unreachable; retried while the partition is ours. */
-async function initWithRetry(tx: PartitionTransactions, ctx: RecoveryContext): Promise<void> {
-  let delay = 200;
-  for (;;) {
-    try {
-      await tx.init();
-      return;
-    } catch (e) {
-      if (!ctx.owns(tx.partition)) throw e;
-      ctx.logger.warn({ err: e, partition: tx.partition, retryInMs: delay }, 'could not initialise the partition\'s transactional producer; retrying');
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(5000, delay * 2);
     }
