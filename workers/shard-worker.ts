@@ -16,13 +16,11 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { parentPort, workerData } from 'node:worker_threads';
 import { DriftwatchError } from '../detectors/errors';
-import { PartitionPipeline, type PipelineOutput } from '../src/engine/partition-pipeline';
+import { accumulateCounters, emptyCounters, PartitionPipeline, type PipelineOutput } from '../src/engine/partition-pipeline';
 import { createRecordDecoder } from '../src/ingest/record-decoder';
 import type { SourceRecord, TopicRole } from '../src/pipeline/records';
 import { decodeBatch, type DecodedBatch } from '../src/shards/batch-codec';
 import {
-  addCounters,
-  emptyCounters,
   emptyResult,
   type PartitionResult,
   type RestoreRequest,
@@ -95,7 +93,7 @@ function addOutput(part: PartitionResult, output: PipelineOutput): void {
   part.alerts.push(...output.alerts);
   part.dlq.push(...output.dlq);
   part.retrain.push(...output.retrain);
-  addCounters(part.counters, output.counters);
+  accumulateCounters(part.counters, output.counters);
 }
 
 /** Takes records into the partition's pipeline (creating it on first use) and records what it covers. */

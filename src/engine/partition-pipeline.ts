@@ -105,8 +105,13 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/** Counters of nothing (add to them with {@link accumulateCounters}). */
+export function emptyCounters(): PipelineCounters {
+  return { consumed: 0, rejected: 0, late: 0, orphans: 0, limitHits: {} };
+}
+
 function emptyOutput(): PipelineOutput {
-  return { alerts: [], dlq: [], retrain: [], counters: { consumed: 0, rejected: 0, late: 0, orphans: 0, limitHits: {} } };
+  return { alerts: [], dlq: [], retrain: [], counters: emptyCounters() };
 }
 
 export class PartitionPipeline {

@@ -103,24 +103,6 @@ export type ShardResponse =
   /** A request the worker could not carry out (a bug, not bad input: bad input becomes DLQ entries). */
   | { type: 'failed'; id: number; error: { code: string; message: string; stack?: string } };
 
-export function emptyCounters(): PipelineCounters {
-  return { consumed: 0, rejected: 0, late: 0, orphans: 0 } as PipelineCounters;
-}
-
-/** Adds `b` into `a`: numbers are summed, maps of numbers (e.g. limit hits by name) summed per key. */
-export function addCounters(a: PipelineCounters, b: PipelineCounters): PipelineCounters {
-  const target = a as unknown as Record<string, unknown>;
-  for (const [key, value] of Object.entries(b as unknown as Record<string, unknown>)) {
-    if (typeof value === 'number') {
-      target[key] = ((target[key] as number | undefined) ?? 0) + value;
-    } else if (value !== null && typeof value === 'object') {
-      const into = ((target[key] as Record<string, number> | undefined) ??= {});
-      for (const [k, v] of Object.entries(value as Record<string, number>)) into[k] = (into[k] ?? 0) + v;
-    }
-  }
-  return a;
-}
-
 export function emptyResult(): ShardResult {
   return { parts: [], durationMs: 0 };
 }
