@@ -66,6 +66,13 @@ interface PartitionSlot {
   covered: Record<string, number>;
   /** Source topic → records below this offset have committed outputs: pushed with outputs dropped. */
   suppressBelow: Map<string, number>;
+  /**
+   * Whether the main thread holds a checkpoint of this state (restored from one, or one answered
+   * since). Until then every answer that covers records carries one: the offsets committed with it
+   * must always point to a checkpoint, and asking here rather than on the main thread means one
+   * checkpoint per take-over instead of one per push handed over before the first commit.
+   */
+  checkpointed: boolean;
 }
 
 const slots = new Map<number, PartitionSlot>();
@@ -73,7 +80,7 @@ const slots = new Map<number, PartitionSlot>();
 function slotOf(partition: number): PartitionSlot {
   let slot = slots.get(partition);
   if (slot === undefined) {
-    slot = { pipeline: null, gate: null, covered: {}, suppressBelow: new Map() };
+    slot = { pipeline: null, gate: null, covered: {}, suppressBelow: new Map(), checkpointed: false };
     slots.set(partition, slot);
   }
   return slot;
@@ -168,6 +175,7 @@ function checkpoint(result: ShardResult, partitions: Iterable<number>): void {
     const part = partOf(result, partition);
     part.covered = { ...slot.covered };
     part.checkpoint = snapshotOf(slot as PartitionSlot & { pipeline: PartitionPipeline });
+    slot.checkpointed = true;
   }
 }
 
@@ -193,6 +201,7 @@ function restore(result: ShardResult, request: RestoreRequest): void {
     }
     const slot = slotOf(partition);
     slot.pipeline = PartitionPipeline.restore(data.config, decode, pipeline);
+    slot.checkpointed = true;
     slot.covered = { ...(covered as Record<string, number>) };
     for (const [topic, next] of Object.entries(committed)) if (next > (slot.covered[topic] ?? 0)) slot.suppressBelow.set(topic, next);
     part.covered = { ...slot.covered };
@@ -215,7 +224,7 @@ function handle(request: ShardRequest): ShardResult {
       if (batches.length === 0) break;
       const partition = batches[0]!.partition;
       pushRound(result, partition, batches);
-      if (request.checkpoint) checkpoint(result, [partition]);
+      if (request.checkpoint || !slotOf(partition).checkpointed) checkpoint(result, [partition]);
       break;
     }
     case 'assign':

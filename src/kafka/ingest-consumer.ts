@@ -256,7 +256,8 @@ export class IngestConsumer {
       if (owned === undefined || owned.gone || this.recovering.has(partition)) continue;
       const shard = this.pool.shardOf(partition);
       const handedOver = performance.now();
-      const checkpoint = owned.tx.pointer === null || Date.now() - owned.tx.lastCheckpointAt >= this.config.checkpoint.intervalMs;
+      // The first checkpoint after a take-over is the shard's to add (shard-worker.ts, `checkpointed`).
+      const checkpoint = Date.now() - owned.tx.lastCheckpointAt >= this.config.checkpoint.intervalMs;
       if (checkpoint) owned.tx.lastCheckpointAt = Date.now();
       const result = this.pool.send(shard, { type: 'push', buffers, checkpoint }, buffers);
       void result.then(

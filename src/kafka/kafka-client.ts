@@ -45,7 +45,10 @@ function logKafkajsEntry(logger: Logger, entry: LogEntry): void {
   // kafkajs' Connection logs every error RESPONSE at ERROR, also the ones it retries by itself
   // (a rebalance in progress, a coordinator loading, a transaction still completing). Failures that
   // matter reach driftwatch as exceptions and are logged there with a code; these are debug noise.
-  if (entry.level === logLevel.ERROR && entry.namespace === 'Connection' && message.startsWith('Response ')) {
+  // Likewise its Producer logs each attempt of a send it is about to retry (`retryCount` set), e.g.
+  // CONCURRENT_TRANSACTIONS while the coordinator still completes the previous transaction.
+  const retried = entry.namespace === 'Producer' && message.startsWith('Failed to send messages') && typeof fields.retryCount === 'number';
+  if (entry.level === logLevel.ERROR && ((entry.namespace === 'Connection' && message.startsWith('Response ')) || retried)) {
     logger.debug(bindings, message);
     return;
   }
