@@ -20,6 +20,7 @@ import { accumulateCounters, emptyCounters, PartitionPipeline, type PipelineOutp
 import { createRecordDecoder } from '../src/ingest/record-decoder';
 import type { SourceRecord, TopicRole } from '../src/pipeline/records';
 import { decodeBatch, type DecodedBatch } from '../src/shards/batch-codec';
+import { FetchAlignment } from '../src/shards/fetch-alignment';
 import {
   emptyResult,
   type PartitionResult,
@@ -73,6 +74,8 @@ interface PartitionSlot {
    * checkpoint per take-over instead of one per push handed over before the first commit.
    */
   checkpointed: boolean;
+  /** Which of its topics the consumer should hold back (src/shards/fetch-alignment.ts). */
+  alignment: FetchAlignment;
 }
 
 const slots = new Map<number, PartitionSlot>();
@@ -80,7 +83,7 @@ const slots = new Map<number, PartitionSlot>();
 function slotOf(partition: number): PartitionSlot {
   let slot = slots.get(partition);
   if (slot === undefined) {
-    slot = { pipeline: null, gate: null, covered: {}, suppressBelow: new Map(), checkpointed: false };
+    slot = { pipeline: null, gate: null, covered: {}, suppressBelow: new Map(), checkpointed: false, alignment: new FetchAlignment() };
     slots.set(partition, slot);
   }
   return slot;
@@ -112,6 +115,8 @@ function pushInto(result: ShardResult, partition: number, records: SourceRecord[
   const part = partOf(result, partition);
   if (!suppressed) addOutput(part, output);
   part.covered = { ...slot.covered };
+  const { buffered, lagging } = slot.pipeline.mergeBacklog();
+  part.merge = { buffered, holdBack: slot.alignment.update(buffered, lagging) };
 }
 
 /**

@@ -249,6 +249,15 @@ export class PartitionPipeline {
     return out;
   }
 
+  /**
+   * The merge backlog: events waiting for the watermark, and which of the inputs and outputs streams
+   * they wait for (null: neither, see StreamMerger.laggingSource). The ingest consumer fetches less
+   * of the other stream while the backlog is large (src/shards/fetch-alignment.ts).
+   */
+  mergeBacklog(): { buffered: number; lagging: 'inputs' | 'outputs' | null } {
+    return { buffered: this.merger.buffered, lagging: this.merger.laggingSource() };
+  }
+
   /** Events waiting for the watermark, open requests, early arrivals, series, windows and tests so far. */
   stats(): { buffered: number; openRequests: number; earlyArrivals: number; series: number; windowsClosed: number; testsRun: number } {
     let series = 0;

@@ -264,17 +264,41 @@ export class StreamMerger {
       if (q.maxTs - this.allowedLatenessMs < w) w = q.maxTs - this.allowedLatenessMs;
       if (q.maxTs > max) max = q.maxTs;
     }
-    // Feedback is sparse (users rarely give it): a feedback stream more than idleFeedbackMs behind
-    // the others is idle and does not hold them back; its later events are still processed, only
-    // not in merge order. The threshold is large (5 × join.ttlMs) because the decision depends on
-    // how far the fetches of the topics are apart, i.e. on timing; within it, results do not.
-    if (feedback.started && (max === -Infinity || feedback.maxTs >= max - this.idleFeedbackMs)) {
+    if (this.feedbackHolds(max)) {
       if (feedback.maxTs - this.allowedLatenessMs < w) w = feedback.maxTs - this.allowedLatenessMs;
       if (feedback.maxTs > max) max = feedback.maxTs;
     }
     if (w === Infinity) return -Infinity;
     if (!inputs.started || !outputs.started) w = Math.min(w, max - this.allowedLatenessMs - this.startupHoldMs);
     return w;
+  }
+
+  /**
+   * Whether the feedback stream takes part in the watermark, given `max` = the max ts of the
+   * inputs and outputs streams. Feedback is sparse (users rarely give it): a feedback stream more
+   * than idleFeedbackMs behind the others is idle and does not hold them back; its later events are
+   * still processed, only not in merge order. The threshold is large (5 × join.ttlMs) because the
+   * decision depends on how far the fetches of the topics are apart, i.e. on timing; within it,
+   * results do not.
+   */
+  private feedbackHolds(max: number): boolean {
+    const feedback = this.queues[2] as StreamQueue;
+    return feedback.started && (max === -Infinity || feedback.maxTs >= max - this.idleFeedbackMs);
+  }
+
+  /**
+   * Which of the inputs and outputs streams holds the watermark back while the other is ahead:
+   * 'inputs' or 'outputs' (its events are what the buffered ones wait for), or null when one of
+   * the two has not started, both are level, or a participating feedback stream is further behind
+   * than both (sparse feedback is never waited for by fetching less of the others: that could wait
+   * forever, see the ingest consumer's fetch alignment).
+   */
+  laggingSource(): 'inputs' | 'outputs' | null {
+    const [inputs, outputs, feedback] = this.queues as [StreamQueue, StreamQueue, StreamQueue];
+    if (!inputs.started || !outputs.started || inputs.maxTs === outputs.maxTs) return null;
+    const slowest = Math.min(inputs.maxTs, outputs.maxTs);
+    if (this.feedbackHolds(Math.max(inputs.maxTs, outputs.maxTs)) && feedback.maxTs < slowest) return null;
+    return inputs.maxTs < outputs.maxTs ? 'inputs' : 'outputs';
   }
 
   /** Releases, in merge order, every buffered event strictly below the watermark. */

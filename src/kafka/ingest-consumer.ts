@@ -58,6 +58,8 @@ export interface IngestHandlers {
   onBatchDone?(shard: number, records: ReadonlyMap<TopicRole, number>, seconds: number): void;
   /** Fetch rounds handed to the shard and not yet committed (or failed). */
   onInFlight?(shard: number, inFlight: number): void;
+  /** Events of a partition index waiting in its merge for the watermark, after a push. */
+  onMergeBuffered?(partition: number, events: number): void;
   /** Partitions taken over: how many came from a checkpoint, and how long it took. */
   onRecovered?(partitions: number[], restored: number, ms: number): void;
 }
@@ -84,6 +86,7 @@ export class IngestConsumer {
   private readonly admin: Admin;
   private readonly reader: CheckpointReader;
   private readonly roles: Map<string, TopicRole>;
+  private readonly topicOfRole = new Map<TopicRole, string>();
   private readonly maxInFlight: number;
   /** Per shard: fetch rounds handed over and not yet committed-or-failed. */
   private readonly inFlight: number[];
@@ -103,6 +106,10 @@ export class IngestConsumer {
   private readonly staged = new Map<number, { buffers: ArrayBuffer[]; records: Map<TopicRole, number> }>();
   /** Partition indexes whose live start gate has not been ticked yet. */
   private readonly liveGated = new Set<number>();
+  /** Partition index → the source topic whose partition is paused by fetch alignment (src/shards/fetch-alignment.ts). */
+  private readonly heldBack = new Map<number, string>();
+  /** Records left to fetch per topic-partition after its latest batch (kafkajs' offsetLag). */
+  private readonly lagOf = new Map<string, number>();
   private readonly tickTimers = new Set<NodeJS.Timeout>();
   private joinedOnce = false;
   private joinWaiters: (() => void)[] = [];
@@ -117,6 +124,7 @@ export class IngestConsumer {
     private readonly logger: Logger,
   ) {
     this.roles = sourceTopics(config);
+    for (const [topic, role] of this.roles) this.topicOfRole.set(role, topic);
     this.admin = kafka.admin();
     this.reader = new CheckpointReader(kafka, config, logger.child({ component: 'checkpoint-reader' }));
     this.maxInFlight = Math.max(1, config.maxInFlightBatchesPerShard);
@@ -224,7 +232,9 @@ export class IngestConsumer {
     const key = tpKey(topic, partition);
     const last = this.dispatched.get(key) ?? -1;
     const messages = batch.messages.filter((m) => Number(m.offset) > last);
-    this.handlers.onLag?.(topic, partition, Number(batch.offsetLag()));
+    const lag = Number(batch.offsetLag());
+    this.lagOf.set(key, lag);
+    this.handlers.onLag?.(topic, partition, lag);
     if (messages.length > 0) {
       this.dispatched.set(key, Number(messages[messages.length - 1]!.offset));
       // Staged, not handed over yet: the batches of one fetch round are handed to the shard
@@ -261,7 +271,10 @@ export class IngestConsumer {
       if (checkpoint) owned.tx.lastCheckpointAt = Date.now();
       const result = this.pool.send(shard, { type: 'push', buffers, checkpoint }, buffers);
       void result.then(
-        () => this.handlers.onBatchDone?.(shard, records, (performance.now() - handedOver) / 1000),
+        (answer) => {
+          this.handlers.onBatchDone?.(shard, records, (performance.now() - handedOver) / 1000);
+          this.align(answer);
+        },
         () => undefined,
       );
       this.chains[shard] = this.chains[shard]!.then(() => this.settle(shard, result, 'batch'));
@@ -276,6 +289,53 @@ export class IngestConsumer {
       void this.chains[shard]!.then(() => this.roundDone(shard));
       if (this.inFlight[shard]! >= this.maxInFlight) this.setPaused(shard, true);
     }
+  }
+
+  /**
+   * Fetch alignment (src/shards/fetch-alignment.ts): pauses the topic-partition a push's answer says
+   * to hold back, and resumes the one it no longer holds back. Answers arrive in push order.
+   */
+  private align(answer: ShardResult): void {
+    for (const part of answer.parts) {
+      if (part.merge === undefined) continue;
+      this.handlers.onMergeBuffered?.(part.partition, part.merge.buffered);
+      this.holdBack(part.partition, this.toHoldBack(part.partition, part.merge.holdBack), false);
+    }
+  }
+
+  /**
+   * The topic to hold back for a shard's advice: only while the stream the merge waits for has
+   * records left to fetch. When it has none (its producer paused or stopped), holding the other
+   * back would stop the consumption of a healthy topic (and its data-quality checks) on account of
+   * a silent one: the merge then buffers, as it would without alignment.
+   */
+  private toHoldBack(partition: number, role: TopicRole | null): string | null {
+    const owned = this.owned.get(partition);
+    if (role === null || owned === undefined || owned.gone || this.recovering.has(partition)) return null;
+    const held = this.topicOfRole.get(role);
+    const waitedFor = this.topicOfRole.get(role === 'inputs' ? 'outputs' : 'inputs');
+    if (held === undefined || waitedFor === undefined) return null;
+    return (this.lagOf.get(tpKey(waitedFor, partition)) ?? 0) > 0 ? held : null;
+  }
+
+  /**
+   * Holds `topic`'s partition p back (null: none). A hold that ends is resumed unless its shard is
+   * paused (the shard's resume covers it then); with `always`, resumed in any case: kafkajs keeps a
+   * pause across rebalances, so a partition that leaves must not stay paused for its next
+   * assignment. Nothing is resumed once the consumer stops fetching.
+   */
+  private holdBack(partition: number, topic: string | null, always: boolean): void {
+    const current = this.heldBack.get(partition) ?? null;
+    if (current === topic) return;
+    if (current !== null) {
+      this.heldBack.delete(partition);
+      if (!this.stopped && (always || !this.paused[this.pool.shardOf(partition)])) this.consumer.resume([{ topic: current, partitions: [partition] }]);
+    }
+    if (topic !== null && (this.assignment[topic] ?? []).includes(partition)) {
+      this.heldBack.set(partition, topic);
+      this.consumer.pause([{ topic, partitions: [partition] }]);
+    }
+    this.logger.debug({ partition, heldBack: topic, released: current }, 'fetch alignment');
   }
 
   private roundDone(shard: number): void {
@@ -387,7 +447,11 @@ export class IngestConsumer {
     if (!paused && this.stopped) return; // shutting down: everything stays paused
     this.paused[shard] = paused;
     const topics = Object.entries(this.assignment)
-      .map(([topic, partitions]) => ({ topic, partitions: partitions.filter((p) => this.pool.shardOf(p) === shard) }))
+      .map(([topic, partitions]) => ({
+        topic,
+        // A resume leaves the partitions that fetch alignment holds back paused.
+        partitions: partitions.filter((p) => this.pool.shardOf(p) === shard && (paused || this.heldBack.get(p) !== topic)),
+      }))
       .filter((t) => t.partitions.length > 0);
     if (paused) this.consumer.pause(topics);
     else this.consumer.resume(topics);
@@ -430,8 +494,10 @@ export class IngestConsumer {
   private release(partition: number): void {
     const owned = this.owned.get(partition)!;
     this.liveGated.delete(partition);
+    this.holdBack(partition, null, true);
     this.staged.delete(partition);
     for (const key of [...this.dispatched.keys()]) if (key.startsWith(`${partition}\u0000`)) this.dispatched.delete(key);
+    for (const key of [...this.lagOf.keys()]) if (key.startsWith(`${partition}\u0000`)) this.lagOf.delete(key);
     const shard = this.pool.shardOf(partition);
     if (!owned.gone) this.checkpointNow(shard, [partition], 'revocation');
     this.chains[shard] = this.chains[shard]!.then(async () => {
@@ -448,6 +514,8 @@ export class IngestConsumer {
     for (const p of partitions) {
       this.recovering.add(p);
       this.staged.delete(p);
+      // Its state starts again (checkpoint or empty): so does its alignment.
+      this.holdBack(p, null, false);
     }
     const shards = [...new Set(partitions.map((p) => this.pool.shardOf(p)))];
     const previous = this.recovery;

@@ -103,6 +103,14 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  /** Events of a partition index waiting in its merge for the watermark (bounded by fetch alignment while a backlog is read). */
+  readonly mergeBuffered = new Gauge({
+    name: 'driftwatch_merge_buffered_events',
+    help: 'Events of a partition index waiting in its merge for the watermark, after its latest push.',
+    labelNames: ['partition'] as const,
+    registers: [this.registry],
+  });
+
   /** Checkpoints committed (issue 5): their size, and partitions taken over (restored or started empty). */
   readonly checkpointBytes = new Histogram({
     name: 'driftwatch_checkpoint_bytes',

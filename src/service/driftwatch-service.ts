@@ -171,6 +171,7 @@ class DriftwatchService extends EventEmitter implements ServiceHandle {
           if (paused) this.counters.pauses++;
         },
         onInFlight: (shard, inFlight) => this.metrics.inflightBatches.set({ shard: String(shard) }, inFlight),
+        onMergeBuffered: (partition, events) => this.metrics.mergeBuffered.set({ partition: String(partition) }, events),
       },
       logger.child({ component: 'kafka-consumer' }),
     );

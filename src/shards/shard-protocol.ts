@@ -85,6 +85,11 @@ export interface PartitionResult {
   covered: Record<string, number>;
   /** gzip'd JSON snapshot of the pipeline after the request (push with `checkpoint`, `checkpoint`). */
   checkpoint?: ArrayBuffer;
+  /**
+   * After a push: events waiting in the merge, and the role whose topic-partition the consumer
+   * should not fetch for now (null: fetch all), see src/shards/fetch-alignment.ts.
+   */
+  merge?: { buffered: number; holdBack: TopicRole | null };
   /** Answer to `restore`: from the checkpoint, or why it could not be used (the state is then empty). */
   restored?: { ok: true; bytes: number; ms: number } | { ok: false; code: string; message: string };
 }

@@ -40,9 +40,9 @@ export function route(records: readonly SimRecord[], topics: TestTopics, partiti
   }));
 }
 
-/** Produces the records and fills in their offsets. */
-export async function produceRouted(producer: Producer, routed: Routed[]): Promise<void> {
-  const offsets = await produceAll(producer, routed);
+/** Produces the records (`chunk` per request: keep it × the record size under the broker's 1 MB) and fills in their offsets. */
+export async function produceRouted(producer: Producer, routed: Routed[], chunk?: number): Promise<void> {
+  const offsets = await produceAll(producer, routed, chunk);
   routed.forEach((r, i) => (r.offset = offsets[i]!));
 }
 

@@ -44,6 +44,7 @@ const METRIC_NAMES = [
   'driftwatch_alerts_total',
   'driftwatch_retrain_jobs_total',
   'driftwatch_inflight_batches',
+  'driftwatch_merge_buffered_events',
   'driftwatch_limit_hits_total',
   'driftwatch_checkpoint_bytes',
   'driftwatch_partitions_taken_over_total',
