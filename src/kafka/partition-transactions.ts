@@ -58,6 +58,16 @@ export function isFencedError(e: unknown): boolean {
   return false;
 }
 
+/**
+ * CONCURRENT_TRANSACTIONS: the coordinator refused a transactional control request (add partitions
+ * or offsets, end) because it still completes the previous transaction. Nothing was written, so
+ * the producer's sequence numbers are intact and it can simply start again. Other errors (a
+ * produce that timed out, for one) may leave them unknown: the producer is replaced then.
+ */
+export function isRefusedForNow(e: unknown): boolean {
+  return (e as { type?: unknown }).type === 'CONCURRENT_TRANSACTIONS';
+}
+
 export interface PartitionTransactionsOptions {
   logger: Logger;
   encodeAlert: AlertEncoder;
@@ -107,6 +117,7 @@ export class PartitionTransactions {
   /** Commits one transaction; retries until it succeeds. Rejects with DRIFTWATCH_PARTITION_FENCED or _LOST. */
   async commit(out: PartitionCommit): Promise<void> {
     let delay = this.options.retryDelayMs ?? 200;
+    let refusedDelay = 20;
     const messages = this.outputMessages(out);
     for (let attempt = 0; ; attempt++) {
       // A partition that is not ours any more gets one attempt (a revocation's flush): if the new
@@ -142,11 +153,20 @@ export class PartitionTransactions {
         if (out.checkpoint) this.lastCheckpointAt = this.lastCommitAt;
         return;
       } catch (e) {
-        if (transaction !== null) await transaction.abort().catch(() => undefined);
+        const aborted = transaction === null || (await transaction.abort().then(() => true, () => false));
         if (isFencedError(e)) {
           this.fenced = true;
           this.options.logger.warn({ partition: this.partition }, 'another instance took this partition over (producer fenced); its state is dropped here');
           throw this.lostError();
+        }
+        if (aborted && isRefusedForNow(e)) {
+          // kafkajs retries CONCURRENT_TRANSACTIONS for sends, not for sendOffsets. The transaction
+          // was aborted cleanly, so the same producer starts it again.
+          // Usually clear within milliseconds: a short first wait, doubling.
+          this.options.logger.warn({ err: e, partition: this.partition, retryInMs: refusedDelay }, 'a partition transaction was refused for now; retrying it');
+          await sleep(refusedDelay);
+          refusedDelay = Math.min(5000, refusedDelay * 2);
+          continue;
         }
         this.options.logger.error(
           { code: 'DRIFTWATCH_TRANSACTION_FAILED', err: e, partition: this.partition, retryInMs: delay },

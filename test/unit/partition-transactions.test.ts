@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DlqEntry } from '../../src/alerts/alert-types';
-import { dlqEntryThatFits, isFencedError, transactionalIdOf } from '../../src/kafka/partition-transactions';
+import { KafkaJSProtocolError } from 'kafkajs';
+import { dlqEntryThatFits, isFencedError, isRefusedForNow, transactionalIdOf } from '../../src/kafka/partition-transactions';
 import { loadConfig } from '../../src/config/load-config';
 
 const entry = (bytes: number): DlqEntry => ({
@@ -44,5 +45,16 @@ describe('fencing', () => {
     expect(isFencedError({ type: 'REQUEST_TIMED_OUT' })).toBe(false);
     expect(isFencedError(new Error('Connection error: ECONNREFUSED'))).toBe(false);
     expect(isFencedError(undefined)).toBe(false);
+  });
+
+  it('retries only CONCURRENT_TRANSACTIONS with the same producer (nothing was written); other retriable errors replace it', () => {
+    // kafkajs' own error table (protocol/error.js, untyped) turns broker error codes into these errors.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- no typings for kafkajs internals
+    const { createErrorFromCode } = require('kafkajs/src/protocol/error') as { createErrorFromCode(code: number): Error };
+    expect(isRefusedForNow(createErrorFromCode(51))).toBe(true);
+    expect(isRefusedForNow(new KafkaJSProtocolError(createErrorFromCode(51)))).toBe(true);
+    // REQUEST_TIMED_OUT is retriable too, but a produce that timed out may have been written.
+    expect(isRefusedForNow(createErrorFromCode(7))).toBe(false);
+    expect(isRefusedForNow(new Error('Connection error: ECONNREFUSED'))).toBe(false);
   });
 });
