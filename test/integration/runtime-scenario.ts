@@ -6,12 +6,16 @@
  * gracefully (which checkpoints; it does not finish the pipelines: compare with a replay run with
  * `finish: false`). Returns the alerts read back from the alert topic (read_committed).
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { DriftAlert } from '../../src/alerts/alert-types';
 import type { DriftwatchConfig } from '../../src/config/config-types';
 import type { DeepPartial } from '../../src/config/load-config';
 import { encodeEvent, type EventFormat } from '../../src/ingest/event-encoder';
 import type { ServiceHandle, StartServiceOptions } from '../../src/service/driftwatch-service';
+import { replayEvents, type ReplaySummary } from '../../src/replay/run-replay';
 import { startService } from '../../src/service/driftwatch-service';
 import { keyHash } from '../../src/simulate/sim-source-records';
 import { SIM_FEATURES, type SimRecord } from '../../src/simulate/speech-traffic';
@@ -132,4 +136,22 @@ export function normalised(alert: DriftAlert, topics: TestTopics): Omit<DriftAle
   ]);
   const rest = comparable(alert);
   return { ...rest, sources: rest.sources.map((s) => ({ ...s, topic: roleOf.get(s.topic) ?? s.topic })) };
+}
+
+/**
+ * Writes the records as a `driftwatch replay` events file (one Kafka record per line, with its
+ * partition and offset) and replays it through src/replay (the code path of `driftwatch replay`),
+ * with `finish: false`: a live service never ends its stream, it checkpoints at stop.
+ */
+export async function replayRouted(config: Readonly<DriftwatchConfig>, routed: readonly Routed[]): Promise<{ alerts: DriftAlert[]; summary: ReplaySummary }> {
+  const dir = mkdtempSync(join(tmpdir(), 'driftwatch-replay-'));
+  try {
+    const file = join(dir, 'events.jsonl');
+    writeFileSync(file, routed.map((r) => JSON.stringify({ topic: r.topic, key: r.key, partition: r.partition, offset: r.offset, value: r.sim.value })).join('\n') + '\n');
+    const alerts: DriftAlert[] = [];
+    const summary = await replayEvents(config, file, { alert: (a) => alerts.push(a) }, { finish: false });
+    return { alerts, summary };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -8,37 +8,18 @@
  * is consumed (the outputs end long before the inputs: nothing stalls), and the alerts are exactly
  * those of a replay of the same records.
  */
-import type { DriftwatchConfig } from '../../src/config/config-types';
-import type { DriftAlert } from '../../src/alerts/alert-types';
-import { replayEvents } from '../../src/replay/run-replay';
 import { HOLD_AT } from '../../src/shards/fetch-alignment';
 import { SpeechTraffic } from '../../src/simulate/speech-traffic';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { useKafkaClients } from '../harness/env';
 import { startService } from '../../src/service/driftwatch-service';
 import { alertsOf, createSourceTopics, readTopic, testLogger, testServiceConfig, uniqueTopics } from './runtime-fixtures';
-import { byId, comparable, produceRouted, route, simFeatures, waitCaughtUp, type Routed } from './runtime-scenario';
+import { byId, comparable, produceRouted, replayRouted, route, simFeatures, waitCaughtUp } from './runtime-scenario';
 
 jest.setTimeout(170_000);
 
 /** One fetch round of the outputs at kafkajs' default 1 MiB per partition (~5,000), with room to spare. */
 const ROUND = 8_000;
-
-async function replayAlerts(config: Readonly<DriftwatchConfig>, routed: readonly Routed[]): Promise<DriftAlert[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'driftwatch-align-'));
-  try {
-    const file = join(dir, 'events.jsonl');
-    writeFileSync(file, routed.map((r) => JSON.stringify({ topic: r.topic, key: r.key, partition: r.partition, offset: r.offset, value: r.sim.value })).join('\n') + '\n');
-    const alerts: DriftAlert[] = [];
-    await replayEvents(config, file, { alert: (a) => alerts.push(a) }, { finish: false });
-    return alerts;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 describe('fetch alignment', () => {
   let kafka: Kafka;
@@ -83,7 +64,7 @@ describe('fetch alignment', () => {
     expect(service.stats().consumed).toBe(records.length);
 
     const alerts = alertsOf(await readTopic(kafka, admin, topics.alerts));
-    const replayed = await replayAlerts(config, routed);
+    const { alerts: replayed } = await replayRouted(config, routed);
     expect(replayed.length).toBeGreaterThan(0);
     expect([...alerts].sort(byId).map(comparable)).toEqual([...replayed].sort(byId).map(comparable));
   });

@@ -1,34 +1,18 @@
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { DriftAlert } from '../../src/alerts/alert-types';
 import type { DriftwatchConfig } from '../../src/config/config-types';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { replayEvents } from '../../src/replay/run-replay';
 import { SpeechTraffic, type SimModel } from '../../src/simulate/speech-traffic';
 import { useKafkaClients } from '../harness/env';
-import { byId, comparable, liveRun, type Routed } from './runtime-scenario';
+import { byId, comparable, liveRun, replayRouted, type Routed } from './runtime-scenario';
 
 jest.setTimeout(170_000);
 
-/**
- * Writes the records as a `driftwatch replay` events file (one Kafka record per line, with its
- * partition and offset) and replays it through src/replay (the code path of `driftwatch replay`).
- */
+/** The alerts of a replay of the same records; every line read and none rejected. */
 async function replay(config: Readonly<DriftwatchConfig>, routed: readonly Routed[]): Promise<DriftAlert[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'driftwatch-replay-'));
-  try {
-    const file = join(dir, 'events.jsonl');
-    writeFileSync(file, routed.map((r) => JSON.stringify({ topic: r.topic, key: r.key, partition: r.partition, offset: r.offset, value: r.sim.value })).join('\n') + '\n');
-    const alerts: DriftAlert[] = [];
-    // finish: false — a live service never ends its stream, it checkpoints at stop.
-    const summary = await replayEvents(config, file, { alert: (a) => alerts.push(a) }, { finish: false });
-    expect(summary.lines).toBe(routed.length);
-    expect(summary.rejected).toBe(0);
-    return alerts;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const { alerts, summary } = await replayRouted(config, routed);
+  expect(summary.lines).toBe(routed.length);
+  expect(summary.rejected).toBe(0);
+  return alerts;
 }
 
 describe('live run vs replay', () => {
