@@ -14,9 +14,10 @@
  * consumer pauses that topic-partition, fetches only the lagging one until the buffer is down to
  * RELEASE_AT, then resumes it. Results do not change (the pipeline is indifferent to how the topics'
  * records interleave across pushes); only memory and time do. Never on account of feedback, which
- * is sparse: pausing the others until feedback arrives could wait forever. When the lagging stream
- * has nothing more to give (its producer stopped), the other one stays paused: its records wait
- * in Kafka (consumer lag) instead of in memory, and nothing could have been released anyway.
+ * is sparse: pausing the others until feedback arrives could wait forever. And only while the
+ * lagging stream has records left to fetch (the consumer checks its lag): when its producer paused
+ * or stopped, holding the other back would stop a healthy topic on account of a silent one, so
+ * the merge buffers then, as it did without alignment.
  */
 import type { TopicRole } from '../pipeline/records';
 
