@@ -28,16 +28,7 @@ import { comparable, produceRouted, route, simFeatures, waitCaughtUp, type Route
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** mulberry32: the fault points are "random" but the same on every run (seeded). */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as seededRandom } from '../unit/sketch-random';
 
 /** The first `perPartition` model ids `asr-<n>` that the simulator's key hash puts on each partition. */
 export function modelsPerPartition(partitions: number, perPartition: number): string[][] {

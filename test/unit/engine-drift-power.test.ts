@@ -8,6 +8,7 @@ import { chiSquareTest } from '../../detectors/chi-square-test';
 import { ksTest } from '../../detectors/ks-test';
 import { twoProportionZTest } from '../../detectors/two-proportion-z-test';
 import { SpeechTraffic, type SimMetric, type SimModel, type SimRecord } from '../../src/simulate/speech-traffic';
+import { mulberry32 as rng } from './sketch-random';
 
 const MODELS: SimModel[] = [{ id: 'asr-en', versions: [{ version: 'v', share: 1 }] }];
 const METRICS: SimMetric[] = [
@@ -56,16 +57,6 @@ function values(records: SimRecord[]): Values {
   return out;
 }
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pValue(a: (number | string)[], b: (number | string)[], metric: SimMetric): number {
   if (metric === 'feature:lang' || metric === 'feature:noise') {

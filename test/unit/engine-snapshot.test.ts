@@ -22,18 +22,8 @@ import type { SourceRecord } from '../../src/pipeline/records';
 import { SimSourceRecords } from '../../src/simulate/sim-source-records';
 import { SpeechTraffic, type SpeechTrafficOptions } from '../../src/simulate/speech-traffic';
 import { engineConfig } from './engine-fixture';
+import { mulberry32 as rng } from './sketch-random';
 
-/** mulberry32 (seeded choices of batch sizes, snapshot points and record perturbations). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Perturb {
   /** Share of records whose event time is set far back (late: dropped and counted). */

@@ -18,6 +18,7 @@ import type { SourceRecord, TopicRole } from '../../src/pipeline/records';
 import { SimSourceRecords } from '../../src/simulate/sim-source-records';
 import { SpeechTraffic, type SimModel } from '../../src/simulate/speech-traffic';
 import { engineConfig } from './engine-fixture';
+import { mulberry32 as rng } from './sketch-random';
 
 const MODELS: SimModel[] = [
   { id: 'asr-en', versions: [{ version: '1', share: 1 }] },
@@ -33,17 +34,6 @@ const DAY = 24 * 60 * 60 * 1000;
 const UTF8 = new TextEncoder();
 const TEXT = new TextDecoder();
 
-/** mulberry32 (seeded push splits). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Drifting traffic on one partition; records from index `resumeAt` on are shifted `pauseMs` later
