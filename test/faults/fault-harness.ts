@@ -22,7 +22,7 @@ import { replayEvents } from '../../src/replay/run-replay';
 import { keyHash } from '../../src/simulate/sim-source-records';
 import { SpeechTraffic, type DriftSpec, type SimModel, type SimRecord } from '../../src/simulate/speech-traffic';
 import { uniqueName } from '../harness/env';
-import { alertsOf, createSourceTopics, uniqueTopics, type ReadMessage, type TestTopics } from '../integration/runtime-fixtures';
+import { alertsOf, createSourceTopics, readTopic, uniqueTopics, type TestTopics } from '../integration/runtime-fixtures';
 import { comparable, produceRouted, route, simFeatures, waitCaughtUp, type Routed } from '../integration/runtime-scenario';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -217,47 +217,8 @@ export async function waitDone(admin: Admin, config: Readonly<DriftwatchConfig>,
   }
 }
 
-/**
- * Reads a topic from the beginning to its end as a read_committed consumer: aborted records and
- * transaction markers are never delivered, so "the end" is recognised by the batches' last offsets
- * (which include the markers), reported by the consumer's END_BATCH_PROCESS event. Call it once no
- * transaction is open on the topic (the service stopped), so that the last stable offset equals
- * the high watermark.
- */
-export async function readCommitted(kafka: Kafka, admin: Admin, topic: string, timeoutMs = 60_000): Promise<ReadMessage[]> {
-  const ends = await admin.fetchTopicOffsets(topic);
-  const remaining = new Map(ends.filter((e) => Number(e.high) > 0).map((e) => [e.partition, Number(e.high)]));
-  const out: ReadMessage[] = [];
-  if (remaining.size === 0) return out;
-  const consumer = kafka.consumer({ groupId: uniqueName('dw-fault-reader'), readUncommitted: false, maxWaitTimeInMs: 100 });
-  let done!: () => void;
-  const finished = new Promise<void>((r) => (done = r));
-  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-    const end = remaining.get(payload.partition);
-    if (end !== undefined && Number(payload.lastOffset) >= end - 1) {
-      remaining.delete(payload.partition);
-      if (remaining.size === 0) done();
-    }
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ partition, message }) => {
-      const end = remaining.get(partition);
-      if (end !== undefined && Number(message.offset) >= end) return;
-      out.push({ partition, offset: Number(message.offset), key: message.key === null ? null : message.key.toString(), value: message.value ?? Buffer.alloc(0) });
-    },
-  });
-  const timer = setTimeout(() => done(), timeoutMs);
-  await finished;
-  clearTimeout(timer);
-  await consumer.disconnect();
-  if (remaining.size > 0) throw new Error(`reading ${topic} (read_committed) timed out; partitions left: ${[...remaining.keys()].join(',')}`);
-  return out.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
-}
-
 export async function readCommittedAlerts(kafka: Kafka, admin: Admin, topic: string): Promise<DriftAlert[]> {
-  return alertsOf(await readCommitted(kafka, admin, topic));
+  return alertsOf(await readTopic(kafka, admin, topic));
 }
 
 /** alert_ids that occur more than once. */

@@ -109,13 +109,17 @@ export interface ReadMessage {
   value: Buffer;
 }
 
-/** Reads a topic (read_committed) from the beginning up to its current end (high watermarks taken at the call). */
+/**
+ * Reads a topic as a read_committed consumer from the beginning up to its current end (high
+ * watermarks taken at the call): aborted records are never delivered. Call it once no transaction
+ * is open on the topic (the service stopped), so that the last stable offset is the high watermark.
+ */
 export async function readTopic(kafka: Kafka, admin: Admin, topic: string): Promise<ReadMessage[]> {
   const ends = await admin.fetchTopicOffsets(topic);
   const remaining = new Map(ends.filter((e) => Number(e.high) > 0).map((e) => [e.partition, Number(e.high)]));
   const out: ReadMessage[] = [];
   if (remaining.size === 0) return out;
-  const consumer = kafka.consumer({ groupId: uniqueName('dw-test-reader'), maxWaitTimeInMs: 100 });
+  const consumer = kafka.consumer({ groupId: uniqueName('dw-test-reader'), readUncommitted: false, maxWaitTimeInMs: 100 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   let done!: () => void;

@@ -14,8 +14,7 @@ import { keyHash } from '../../src/simulate/sim-source-records';
 import { SpeechTraffic, type SimRecord } from '../../src/simulate/speech-traffic';
 import { useKafkaClients } from '../harness/env';
 import { AUTO_CASES, CATALOGUE_OVERRIDES } from '../unit/bad-input-cases';
-import { readCommitted } from '../faults/fault-harness';
-import { createSourceTopics, dlqOf, produceAll, testLogger, testServiceConfig, uniqueTopics, alertsOf, type ProducedRecord, type TestTopics } from './runtime-fixtures';
+import { createSourceTopics, dlqOf, produceAll, readTopic, testLogger, testServiceConfig, uniqueTopics, alertsOf, type ProducedRecord, type TestTopics } from './runtime-fixtures';
 import { normalised, route, simFeatures, waitCaughtUp } from './runtime-scenario';
 
 jest.setTimeout(240_000);
@@ -74,7 +73,7 @@ async function serviceRun(kafka: Kafka, admin: Admin, producer: Producer, prefix
   }
   const consumeMs = Date.now() - started;
   // Transactional outputs: read as a read_committed consumer (the end offsets include the commit markers).
-  const [alerts, dlq] = await Promise.all([readCommitted(kafka, admin, topics.alerts), readCommitted(kafka, admin, topics.dlq)]);
+  const [alerts, dlq] = await Promise.all([readTopic(kafka, admin, topics.alerts), readTopic(kafka, admin, topics.dlq)]);
   return { topics, config, entries, alerts: alertsOf(alerts), dlq: dlqOf(dlq), metrics, consumeMs };
 }
 
