@@ -27,6 +27,15 @@ import { comparable, produceRouted, route, simFeatures, waitCaughtUp, type Route
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Sleeps until Date.now() ≥ `epochMs`. A timer can fire a millisecond early by Date.now()'s clock
+ * (timers run on a monotonic clock, and Date.now() is rounded), which made "the outage lasted at
+ * least 60 s" fail with 59,999 ms once: wait again until the wall clock agrees.
+ */
+export async function sleepUntil(epochMs: number): Promise<void> {
+  for (let left = epochMs - Date.now(); left > 0; left = epochMs - Date.now()) await sleep(left);
+}
+
 /** mulberry32: the fault points are "random" but the same on every run (seeded). */
 export { mulberry32 as seededRandom } from '../unit/sketch-random';
 

@@ -14,6 +14,7 @@ import { SpeechTraffic } from '../../src/simulate/speech-traffic';
 import { createTopics, testBrokers, testKafka, uniqueName, waitFor } from '../harness/env';
 import { createSourceTopics, testLogger, testServiceConfig, uniqueTopics } from '../integration/runtime-fixtures';
 import { produceRouted, route, simFeatures, waitCaughtUp } from '../integration/runtime-scenario';
+import { sleepUntil } from './fault-harness';
 import type { DriftAlert } from '../../src/alerts/alert-types';
 
 /**
@@ -157,7 +158,7 @@ describe('fault: Redis stopped for 60 s', () => {
       queue = new RetrainQueue(cfg, { logger });
       relay = new RetrainOutboxRelay(kafka, cfg, { logger, queue });
       await relay.start();
-      await new Promise((r) => setTimeout(r, outageStartedAt + OUTAGE_MS - Date.now()));
+      await sleepUntil(outageStartedAt + OUTAGE_MS);
       const alertsDuringOutage = alertsSeen.filter((a) => a.at >= outageStartedAt).length;
       const committedDuringOutage = committed.filter((w) => w.phase === 'during').length;
       await redis.start();
@@ -294,7 +295,7 @@ describe('fault: Redis stopped for 60 s', () => {
       expect(newIncidents.length).toBeGreaterThan(0);
       const relayDuring = service.stats().retrainRelay;
       expect(relayDuring?.blocked).toBe(true);
-      await new Promise((r) => setTimeout(r, Math.max(0, outageStartedAt + OUTAGE_MS - Date.now())));
+      await sleepUntil(outageStartedAt + OUTAGE_MS);
       expect(Date.now() - outageStartedAt).toBeGreaterThanOrEqual(OUTAGE_MS);
       await redis.start();
       const outageEndedAt = Date.now();
