@@ -229,7 +229,7 @@ function handle(request: ShardRequest): ShardResult {
       if (batches.length === 0) break;
       const partition = batches[0]!.partition;
       pushRound(result, partition, batches);
-      if (request.checkpoint || !slotOf(partition).checkpointed) checkpoint(result, [partition]);
+      if (request.checkpoint) checkpoint(result, [partition]);
       break;
     }
     case 'assign':
@@ -255,14 +255,18 @@ function handle(request: ShardRequest): ShardResult {
       for (const [partition, slot] of [...slots].sort((a, b) => a[0] - b[0])) {
         if (slot.gate === null || slot.gate.deadline === null || now < slot.gate.deadline) continue;
         openGate(result, partition);
-        // Its first records: commits of a partition always carry a checkpoint pointer from here on.
-        checkpoint(result, [partition]);
       }
       break;
     }
     case 'crash':
     case 'shutdown':
       break;
+  }
+  // Whatever request took a partition's first records in (a push, a start gate opened by a tick),
+  // its answer carries the checkpoint the offsets committed with it must point to (`checkpointed`).
+  for (const part of result.parts) {
+    const slot = slots.get(part.partition);
+    if (slot !== undefined && slot.pipeline !== null && !slot.checkpointed) checkpoint(result, [part.partition]);
   }
   return result;
 }
