@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import type { AlertEncoder } from './alert-encoding';
 import type { DriftwatchConfig } from '../config/config-types';
 import type { ShardPool } from '../shards/shard-pool';
+import { Backoff } from './backoff';
 import { CheckpointReader, decodeCheckpointPointer, type CheckpointPointer } from './checkpoint-store';
 import { PartitionTransactions } from './partition-transactions';
 
@@ -136,7 +137,7 @@ export async function recoverPartitions(ctx: RecoveryContext, partitions: readon
 async function readCheckpoints(ctx: RecoveryContext, pointers: ReadonlyMap<number, CheckpointPointer>): Promise<Map<number, Buffer>> {
   const payloads = new Map<number, Buffer>();
   let pending = [...pointers];
-  let delay = 500;
+  const backoff = new Backoff(500);
   while (pending.length > 0) {
     const outcomes = await ctx.reader.readEach(pending.map(([partition, pointer]) => ({ partition, pointer })));
     const retry: typeof pending = [];
@@ -151,9 +152,8 @@ async function readCheckpoints(ctx: RecoveryContext, pointers: ReadonlyMap<numbe
       }
     }
     if (retry.length > 0) {
-      ctx.logger.warn({ partitions: retry.map(([p]) => p), retryInMs: delay }, 'reading checkpoints failed for now; retrying');
-      await new Promise((r) => setTimeout(r, delay));
-      delay = Math.min(5000, delay * 2);
+      ctx.logger.warn({ partitions: retry.map(([p]) => p), retryInMs: backoff.nextMs }, 'reading checkpoints failed for now; retrying');
+      await backoff.wait();
     }
     pending = retry;
   }
@@ -161,15 +161,14 @@ async function readCheckpoints(ctx: RecoveryContext, pointers: ReadonlyMap<numbe
 }
 
 async function retrying<T>(ctx: RecoveryContext, partitions: readonly number[], what: string, fn: () => Promise<T>): Promise<T> {
-  let delay = 200;
+  const backoff = new Backoff(200);
   for (;;) {
     try {
       return await fn();
     } catch (e) {
       if (!partitions.some((p) => ctx.owns(p))) throw e;
-      ctx.logger.warn({ err: e, partitions, retryInMs: delay }, `${what} failed; retrying`);
-      await new Promise((r) => setTimeout(r, delay));
-      delay = Math.min(5000, delay * 2);
+      ctx.logger.warn({ err: e, partitions, retryInMs: backoff.nextMs }, `${what} failed; retrying`);
+      await backoff.wait();
     }
   }
 }

@@ -27,6 +27,7 @@ import type { DlqEntry, DriftAlert, RetrainTrigger } from '../alerts/alert-types
 import type { DriftwatchConfig } from '../config/config-types';
 import { outboxMessage } from '../retrain/retrain-outbox';
 import type { AlertEncoder } from './alert-encoding';
+import { Backoff } from './backoff';
 import { checkpointMessages, checkpointPointer, encodeCheckpointPointer, type CheckpointPointer } from './checkpoint-store';
 
 /** What one transaction of partition index p carries. */
@@ -116,8 +117,9 @@ export class PartitionTransactions {
 
   /** Commits one transaction; retries until it succeeds. Rejects with DRIFTWATCH_PARTITION_FENCED or _LOST. */
   async commit(out: PartitionCommit): Promise<void> {
-    let delay = this.options.retryDelayMs ?? 200;
-    let refusedDelay = 20;
+    const backoff = new Backoff(this.options.retryDelayMs ?? 200);
+    // CONCURRENT_TRANSACTIONS usually clears within milliseconds: its own, short first wait.
+    const refusedBackoff = new Backoff(20);
     const messages = this.outputMessages(out);
     for (let attempt = 0; ; attempt++) {
       // A partition that is not ours any more gets one attempt (a revocation's flush): if the new
@@ -129,9 +131,8 @@ export class PartitionTransactions {
           await this.init();
         } catch (e) {
           if (isFencedError(e)) this.fenced = true;
-          this.options.logger.warn({ err: e, partition: this.partition, retryInMs: delay }, 'transactional producer could not start; retrying');
-          await sleep(delay);
-          delay = Math.min(5000, delay * 2);
+          this.options.logger.warn({ err: e, partition: this.partition, retryInMs: backoff.nextMs }, 'transactional producer could not start; retrying');
+          await backoff.wait();
           continue;
         }
       }
@@ -162,22 +163,19 @@ export class PartitionTransactions {
         if (aborted && isRefusedForNow(e)) {
           // kafkajs retries CONCURRENT_TRANSACTIONS for sends, not for sendOffsets. The transaction
           // was aborted cleanly, so the same producer starts it again.
-          // Usually clear within milliseconds: a short first wait, doubling.
-          this.options.logger.warn({ err: e, partition: this.partition, retryInMs: refusedDelay }, 'a partition transaction was refused for now; retrying it');
-          await sleep(refusedDelay);
-          refusedDelay = Math.min(5000, refusedDelay * 2);
+          this.options.logger.warn({ err: e, partition: this.partition, retryInMs: refusedBackoff.nextMs }, 'a partition transaction was refused for now; retrying it');
+          await refusedBackoff.wait();
           continue;
         }
         this.options.logger.error(
-          { code: 'DRIFTWATCH_TRANSACTION_FAILED', err: e, partition: this.partition, retryInMs: delay },
+          { code: 'DRIFTWATCH_TRANSACTION_FAILED', err: e, partition: this.partition, retryInMs: backoff.nextMs },
           'committing a partition transaction failed; retrying (outputs and offsets stay uncommitted meanwhile)',
         );
         // A producer whose transaction state is unknown is replaced: re-initialising the same id
         // aborts whatever the broker still holds open for it.
         await this.producer?.disconnect().catch(() => undefined);
         this.producer = null;
-        await sleep(delay);
-        delay = Math.min(5000, delay * 2);
+        await backoff.wait();
       }
     }
   }
@@ -277,4 +275,3 @@ export function dlqEntryThatFits(original: DlqEntry): DlqEntry {
   return { ...entry, error_message: entry.error_message.slice(0, 4096), value_b64: head.toString('base64'), value_truncated: true };
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
