@@ -242,6 +242,20 @@ export const configSchema = z
       })
       .prefault({})
       .describe('Slices (audits by segment).'),
+    models: z
+      .strictObject({
+        maxModels: int(1)
+          .default(100)
+          .describe('Distinct model ids per partition before further ids fold into model `__other__`.'),
+        maxVersionsPerModel: int(1)
+          .default(20)
+          .describe('Distinct versions per model per partition before further versions fold into version `__other__`.'),
+        idleTtlMs: int(1)
+          .default(604_800_000)
+          .describe('A model version without inputs or outputs for this long (event time) is forgotten with its series, freeing its place; ≥ join.ttlMs and redo.windowMs.'),
+      })
+      .prefault({})
+      .describe('Model ids and versions tracked per partition (bounded memory).'),
     redo: z
       .strictObject({
         windowMs: int(1).default(30_000).describe('A new input from the same session within this time counts as a redo of the previous one.'),
@@ -321,6 +335,15 @@ export const configSchema = z
     }
     if (c.reference.mode === 'profile' && c.reference.profilePath === undefined) {
       ctx.addIssue({ code: 'custom', path: ['reference', 'profilePath'], message: 'is required when reference.mode is "profile"' });
+    }
+    // A forgotten version must have no open requests left (model-registry.ts).
+    const joinTtlMs = Math.max(c.join.ttlMs, c.redo.windowMs);
+    if (c.models.idleTtlMs < joinTtlMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['models', 'idleTtlMs'],
+        message: `must be ≥ join.ttlMs and redo.windowMs (${joinTtlMs}); a version could be forgotten while requests of it are still open`,
+      });
     }
     const seen = new Set<string>();
     c.features.forEach((f, i) => {

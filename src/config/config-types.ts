@@ -103,6 +103,14 @@ export interface DriftwatchConfig {
     /** Distinct slice values per model over all fields before further values fold into `__other__`. */
     maxValuesPerModel: number;
   };
+  models: {
+    /** Distinct model ids per partition before further ids fold into model `__other__`. */
+    maxModels: number;
+    /** Distinct versions per model per partition before further versions fold into version `__other__`. */
+    maxVersionsPerModel: number;
+    /** A version without inputs or outputs for this long (event time) is forgotten with its series. */
+    idleTtlMs: number;
+  };
   redo: { windowMs: number };
   join: { ttlMs: number; maxPending: number };
   alerts: {

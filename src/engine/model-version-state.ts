@@ -36,6 +36,8 @@ export interface ModelVersionSnapshot {
   seq: number;
   winStart: SnapNumber;
   winEnd: SnapNumber;
+  /** Absent in snapshots of builds before model-registry.ts: the snapshot's event time is used. */
+  lastSeen?: SnapNumber;
   series: [number, number, SeriesSnapshot][];
   sources: SourcesSnapshot;
   history: [number, SourcesSnapshot][];
@@ -72,6 +74,8 @@ export class ModelVersionState {
   seq = 0;
   winStart = Infinity;
   winEnd = -Infinity;
+  /** Event time at which an input or output of the version was last processed (model-registry.ts). */
+  lastSeen = -Infinity;
   /** [sliceId][metricIndex] */
   readonly series: (Series | undefined)[][] = [];
   private sources = new Map<string, SourceRange>();
@@ -181,13 +185,17 @@ export class ModelVersionState {
       seq: this.seq,
       winStart: encNum(this.winStart),
       winEnd: encNum(this.winEnd),
+      lastSeen: encNum(this.lastSeen),
       series,
       sources: encodeSources(this.sources, topics),
       history,
     };
   }
 
-  /** Restores {@link toSnapshot} output; `slices` must already hold the model's restored slices. */
+  /**
+   * Restores {@link toSnapshot} output; `slices` must already hold the model's restored slices.
+   * `eventTime` is the snapshot's, the last-seen time of versions in snapshots that have none.
+   */
   static fromSnapshot(
     v: unknown,
     path: string,
@@ -197,6 +205,7 @@ export class ModelVersionState {
     metrics: readonly MetricDef[],
     settings: SeriesSettings,
     topics: readonly string[],
+    eventTime: number,
   ): ModelVersionState {
     const o = readObject(v, path);
     const mv = new ModelVersionState(modelId, version, slices, metrics, settings);
@@ -205,6 +214,7 @@ export class ModelVersionState {
     mv.seq = readInt(o.seq, `${path}.seq`);
     mv.winStart = decNum(o.winStart, `${path}.winStart`);
     mv.winEnd = decNum(o.winEnd, `${path}.winEnd`);
+    mv.lastSeen = o.lastSeen === undefined ? eventTime : decNum(o.lastSeen, `${path}.lastSeen`);
     const trailing = settings.trailing;
     readArray(o.series, `${path}.series`).forEach((sv, i) => {
       const p = `${path}.series[${i}]`;

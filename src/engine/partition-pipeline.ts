@@ -30,6 +30,7 @@ import {
   metricCatalog,
   type MetricDef,
 } from './metric-catalog';
+import { ModelRegistry, OTHER_MODEL } from './model-registry';
 import { ModelVersionState, type ProfileLookup, type SeriesSettings } from './model-version-state';
 import { TopicTable, decodeEvent, encodeEvent } from './event-snapshot';
 import { readEnvelope, SNAPSHOT_FORMAT, SNAPSHOT_VERSION, stateFingerprint, type PipelineSnapshot } from './pipeline-snapshot';
@@ -51,7 +52,9 @@ export interface PipelineCounters {
   /**
    * Limit hits of this call by limit name (docs/events.md "Limits"): the `limits.*` names for records
    * rejected with DRIFTWATCH_LIMIT_EXCEEDED, `maxValuesPerField`/`maxValuesPerModel` for slice values
-   * folded into `__other__`, `joinMaxPending` for join entries evicted because the table was full.
+   * folded into `__other__`, `maxModels`/`maxVersionsPerModel` for events whose model id or version
+   * folded into `__other__` (model-registry.ts), `joinMaxPending` for join entries evicted because
+   * the table was full.
    * Only names that were hit appear.
    */
   limitHits: Record<string, number>;
@@ -85,11 +88,6 @@ export interface PartitionPipelineOptions {
   profileOnly?: boolean;
 }
 
-interface ModelState {
-  readonly slices: SliceRegistry;
-  readonly versions: Map<string, ModelVersionState>;
-}
-
 const KEY_TEXT = new TextDecoder('utf-8');
 /**
  * Data-quality bucket of records without a key: valid and rejected ones alike (a rejected record's
@@ -118,7 +116,7 @@ export class PartitionPipeline {
   private readonly merger: StreamMerger;
   private readonly join: RequestJoin<ModelVersionState, MergedEvent>;
   private readonly redo: RedoTracker;
-  private readonly models = new Map<string, ModelState>();
+  private readonly models: ModelRegistry;
   private readonly metrics: MetricDef[];
   private readonly alertManager: AlertManager;
   private readonly quality: DataQualityMonitor;
@@ -178,6 +176,12 @@ export class PartitionPipeline {
     this.join = new RequestJoin(Math.max(config.join.ttlMs, config.redo.windowMs), config.join.maxPending, () => this.limitHit('joinMaxPending'));
     this.redo = new RedoTracker(config.redo.windowMs, config.join.maxPending, () => this.limitHit('joinMaxPending'));
     this.metrics = metricCatalog(config.features);
+    this.models = new ModelRegistry(
+      config.models,
+      () => new SliceRegistry(config.slices.dimensions, config.slices.maxValuesPerField, config.slices.maxValuesPerModel, this.limitHit),
+      (modelId, version, slices) => new ModelVersionState(modelId, version, slices, this.metrics, this.seriesSettings()),
+      this.limitHit,
+    );
     this.alertManager = new AlertManager(
       {
         persistence: config.detection.persistence,
@@ -258,16 +262,19 @@ export class PartitionPipeline {
     return { buffered: this.merger.buffered, lagging: this.merger.laggingSource() };
   }
 
-  /** Events waiting for the watermark, open requests, early arrivals, series, windows and tests so far. */
-  stats(): { buffered: number; openRequests: number; earlyArrivals: number; series: number; windowsClosed: number; testsRun: number } {
+  /** Events waiting for the watermark, open requests, early arrivals, model versions, series, windows and tests so far. */
+  stats(): { buffered: number; openRequests: number; earlyArrivals: number; modelVersions: number; series: number; windowsClosed: number; testsRun: number } {
+    let modelVersions = 0;
     let series = 0;
-    for (const m of this.models.values()) {
-      for (const mv of m.versions.values()) for (const row of mv.series) if (row !== undefined) for (const s of row) if (s !== undefined) series++;
+    for (const mv of this.models.versions()) {
+      modelVersions++;
+      for (const row of mv.series) if (row !== undefined) for (const s of row) if (s !== undefined) series++;
     }
     return {
       buffered: this.merger.buffered,
       openRequests: this.join.openCount,
       earlyArrivals: this.join.earlyCount,
+      modelVersions,
       series,
       windowsClosed: this.windowsClosed,
       testsRun: this.testsRun,
@@ -288,21 +295,7 @@ export class PartitionPipeline {
   }
 
   private modelVersion(modelId: string, version: string): ModelVersionState {
-    let m = this.models.get(modelId);
-    if (m === undefined) m = this.newModel(modelId);
-    let mv = m.versions.get(version);
-    if (mv === undefined) {
-      mv = new ModelVersionState(modelId, version, m.slices, this.metrics, this.seriesSettings());
-      m.versions.set(version, mv);
-    }
-    return mv;
-  }
-
-  private newModel(modelId: string): ModelState {
-    const slices = new SliceRegistry(this.config.slices.dimensions, this.config.slices.maxValuesPerField, this.config.slices.maxValuesPerModel, this.limitHit);
-    const m: ModelState = { slices, versions: new Map() };
-    this.models.set(modelId, m);
-    return m;
+    return this.models.get(modelId, version, this.eventTime);
   }
 
   private seriesSettings(): SeriesSettings {
@@ -320,7 +313,7 @@ export class PartitionPipeline {
     const topics = new TopicTable();
     const mvIndex = new Map<ModelVersionState, number>();
     const models: PipelineSnapshot['models'] = [];
-    for (const [id, m] of this.models) {
+    for (const [id, m] of this.models.models) {
       const versions: PipelineSnapshot['models'][number]['versions'] = [];
       for (const [version, mv] of m.versions) {
         mvIndex.set(mv, mvIndex.size);
@@ -378,15 +371,15 @@ export class PartitionPipeline {
       const p = `models[${i}]`;
       const mo = readObject(mvv, p);
       const id = readString(mo.id, `${p}.id`);
-      if (this.models.has(id)) throw invalidSnapshot(p, 'duplicate model');
-      const m = this.newModel(id);
+      if (this.models.models.has(id)) throw invalidSnapshot(p, 'duplicate model');
+      const m = this.models.addModel(id);
       m.slices.restoreSnapshot(mo.slices, `${p}.slices`);
       readArray(mo.versions, `${p}.versions`).forEach((vv, j) => {
         const vp = `${p}.versions[${j}]`;
         const a = readArray(vv, vp, 2);
         const version = readString(a[0], `${vp}[0]`);
         if (m.versions.has(version)) throw invalidSnapshot(vp, 'duplicate version');
-        const mv = ModelVersionState.fromSnapshot(a[1], `${vp}[1]`, id, version, m.slices, this.metrics, this.seriesSettings(), topics);
+        const mv = ModelVersionState.fromSnapshot(a[1], `${vp}[1]`, id, version, m.slices, this.metrics, this.seriesSettings(), topics, this.eventTime);
         m.versions.set(version, mv);
         mvs.push(mv);
       });
@@ -403,7 +396,8 @@ export class PartitionPipeline {
         return e;
       },
       check: (r, path) => {
-        if (r.modelId !== r.mv.modelId) throw invalidSnapshot(path, 'request of another model than its state');
+        // A model id beyond models.maxModels has its requests in model __other__'s state.
+        if (r.modelId !== r.mv.modelId && r.mv.modelId !== OTHER_MODEL) throw invalidSnapshot(path, 'request of another model than its state');
         checkSlices(r.mv, r.sliceIds, path);
         for (const out of r.outputs) checkSlices(out.mv, out.sliceIds, path);
       },
@@ -415,8 +409,11 @@ export class PartitionPipeline {
   private process(e: MergedEvent): void {
     const ts = e.event.ts;
     if (ts > this.eventTime) {
+      const before = this.eventTime;
       this.eventTime = ts;
       this.out.counters.orphans += this.join.expire(ts, this.finaliseRequest);
+      // After the expiry: a version is only forgotten once no open request refers to it.
+      this.models.advance(before, ts);
     }
     switch (e.event.type) {
       case 'input':
@@ -498,7 +495,13 @@ export class PartitionPipeline {
 
   private onOutput(req: OpenRequest<ModelVersionState>, e: MergedEvent, ev: OutputEvent): void {
     const sameModel = ev.modelId === req.modelId;
-    const mv = sameModel && ev.modelVersion === req.mv.version ? req.mv : this.modelVersion(ev.modelId, ev.modelVersion);
+    let mv: ModelVersionState;
+    if (sameModel && ev.modelVersion === req.mv.version) {
+      mv = req.mv;
+      mv.lastSeen = this.eventTime;
+    } else {
+      mv = this.modelVersion(ev.modelId, ev.modelVersion);
+    }
     // Slices come from the input's segment; an output of another model id only feeds its whole model.
     const sliceIds = sameModel ? req.sliceIds : [0];
     const clock = this.clockOf(mv);
@@ -561,7 +564,7 @@ export class PartitionPipeline {
    */
   exportProfile(): ProfileSeries[] {
     const out: ProfileSeries[] = [];
-    for (const [modelId, m] of this.models) {
+    for (const [modelId, m] of this.models.models) {
       for (const [version, mv] of m.versions) {
         mv.series.forEach((row) => {
           if (row === undefined) return;

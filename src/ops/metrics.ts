@@ -86,6 +86,7 @@ export class ServiceMetrics {
   /**
    * Limits hit, by limit name (docs/events.md "Limits"): `limits.*` names (the record went to the DLQ
    * with DRIFTWATCH_LIMIT_EXCEEDED), `maxValuesPerField`/`maxValuesPerModel` (a slice value folded into
+   * `__other__`), `maxModels`/`maxVersionsPerModel` (an event's model id or version folded into
    * `__other__`), `joinMaxPending` (a join entry evicted early). A fixed, small set of label values.
    */
   readonly limitHits = new Counter({

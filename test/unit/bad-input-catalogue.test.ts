@@ -124,6 +124,49 @@ describe('limits that fold or evict instead of rejecting: counted by name', () =
     expect(run(under, records).counters.limitHits).toEqual({});
   });
 
+  it('models.maxModels / maxVersionsPerModel: ids and versions beyond the caps share __other__, counted per event', () => {
+    const config = configFor('auto', { models: { maxModels: 2, maxVersionsPerModel: 2 } });
+    const rec = (i: number, model: string, version: string): SourceRecord =>
+      source('inputs', i, enc.encode(JSON.stringify({ request_id: `r${i}`, model_id: model, model_version: version, ts: T0 + i, input: { length: 3 } })));
+    // Models a, b tracked; c, d (3 events) fold into model __other__. Versions 1, 2 of a tracked;
+    // 3 and 4 (2 events) fold into a's version __other__. The literal __other__ counts no hit.
+    const records = [rec(0, 'a', '1'), rec(1, 'b', '1'), rec(2, 'c', '1'), rec(3, 'a', '2'), rec(4, 'a', '3'), rec(5, 'd', '9'), rec(6, 'c', '1'), rec(7, 'a', '4'), rec(8, '__other__', '1')];
+    const r = run(config, records);
+    expect(r.counters.limitHits).toEqual({ maxModels: 3, maxVersionsPerModel: 2 });
+    const tracked = r.pipeline.snapshot().models.map((m) => `${m.id}:${m.versions.map(([v]) => v).join(',')}`);
+    expect(tracked).toEqual(['a:1,2,__other__', 'b:1', '__other__:1,9']);
+    expect(r.pipeline.stats().modelVersions).toBe(6);
+  });
+
+  it('models.idleTtlMs: a version without events for the TTL is forgotten with its series (a model without versions with its slices)', () => {
+    const config = configFor('auto', { models: { idleTtlMs: 80_000 }, join: { ttlMs: 1000 }, redo: { windowMs: 1000 } });
+    const rec = (i: number, model: string, version: string, ts: number): SourceRecord =>
+      source('inputs', i, enc.encode(JSON.stringify({ request_id: `r${i}`, model_id: model, model_version: version, ts, segment: { device: `d${i}` }, input: { length: 3 } })));
+    const p = new PartitionPipeline(config, createRecordDecoder(config), { now: () => 0 });
+    const versions = (): string[] => p.snapshot().models.flatMap((m) => m.versions.map(([v]) => `${m.id}:${v}`));
+    // An event is processed once a later one passes the allowed lateness (2 s): each push below
+    // processes the events before its own. Deploy a:1 → a:2 at T0 + 50 s; b:1 once, at T0.
+    p.push([rec(0, 'a', '1', T0), rec(1, 'b', '1', T0), rec(2, 'a', '1', T0 + 40_000), rec(3, 'a', '2', T0 + 50_000), rec(4, 'a', '2', T0 + 60_000)]);
+    expect(versions()).toEqual(['a:1', 'a:2', 'b:1']);
+    // At T0 + 60 s nothing is idle for 80 s yet.
+    p.push([rec(5, 'a', '2', T0 + 85_000)]);
+    expect(versions()).toEqual(['a:1', 'a:2', 'b:1']);
+    // At T0 + 85 s (a sweep point passed: every 10 s of event time) b:1 has been idle for 85 s: it
+    // is forgotten, and model b with it; a:1 (last seen at T0 + 40 s) is kept …
+    p.push([rec(6, 'a', '2', T0 + 95_000)]);
+    expect(versions()).toEqual(['a:1', 'a:2']);
+    p.push([rec(7, 'a', '2', T0 + 135_000)]);
+    expect(versions()).toEqual(['a:1', 'a:2']);
+    // … until T0 + 135 s (95 s idle).
+    p.push([rec(8, 'a', '2', T0 + 140_000)]);
+    expect(versions()).toEqual(['a:2']);
+    expect(p.stats().modelVersions).toBe(1);
+    // A forgotten version that comes back starts afresh (a new reference), without a limit hit.
+    const back = p.push([rec(9, 'b', '1', T0 + 141_000), rec(10, 'a', '2', T0 + 150_000)]);
+    expect(versions()).toEqual(['a:2', 'b:1']);
+    expect(back.counters.limitHits).toEqual({});
+  });
+
   it('join.maxPending: open requests, early arrivals and redo sessions evicted because their table is full', () => {
     const config = configFor('auto', { join: { maxPending: 5 } });
     const inputs = Array.from({ length: 12 }, (_, i) => input(i, {}));

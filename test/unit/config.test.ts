@@ -256,6 +256,9 @@ describe('errors', () => {
   it('checks cross-field rules and required fields of optional sections', () => {
     expect(failure({ flags: { set: ['windows.size=50'] } }).message).toContain('windows.minSamples: must be ≤ windows.size (50)');
     expect(failure({ flags: { set: ['reference.mode=profile'] } }).message).toContain('reference.profilePath: is required when reference.mode is "profile"');
+    expect(failure({ flags: { set: ['models.idleTtlMs=50000'] } }).message).toContain('models.idleTtlMs: must be ≥ join.ttlMs and redo.windowMs (60000)');
+    expect(failure({ flags: { set: ['models.idleTtlMs=100000', 'redo.windowMs=120000'] } }).message).toContain('models.idleTtlMs: must be ≥ join.ttlMs and redo.windowMs (120000)');
+    expect(loadConfig({ env: {}, flags: { set: ['models.idleTtlMs=60000'] } }).models.idleTtlMs).toBe(60_000);
     const sasl = failure({ env: { DRIFTWATCH_KAFKA_SASL_PASSWORD: 'pw' } });
     expect(sasl.message).toContain('kafka.sasl.mechanism: is required (one of plain | scram-sha-256 | scram-sha-512) [from env DRIFTWATCH_KAFKA_SASL_PASSWORD]');
     expect(sasl.message).toContain('kafka.sasl.username: is required');

@@ -44,6 +44,8 @@ interface Perturb {
   earlyFeedback?: number;
   /** Share of outputs sent 5-25 s later (after their feedback: labels first; needs a large allowed lateness). */
   delayOutputs?: number;
+  /** Rolling deploys: the model's version becomes `<version>+d<k>` for its k-th run of `every` requests (inputs and outputs alike). */
+  deploys?: { model: string; every: number };
 }
 
 const UTF8 = new TextEncoder();
@@ -65,6 +67,10 @@ function records(sim: SpeechTrafficOptions, n: number, p: Perturb, seed: number)
     if (rec.role === 'outputs' && p.delayOutputs !== undefined && r() < p.delayOutputs) value.ts = ts + 5000 + Math.floor(r() * 20_000);
     if (rec.role === 'feedback' && p.earlyFeedback !== undefined && r() < p.earlyFeedback) value.ts = ts - Math.floor(r() * 1900);
     if (rec.role !== 'inputs' && p.orphans !== undefined && r() < p.orphans) value.request_id = `ghost-${i}`;
+    if (p.deploys !== undefined && value.model_id === p.deploys.model && typeof value.model_version === 'string') {
+      const n = Number(/-(\d+)$/.exec(String(value.request_id))?.[1]);
+      if (Number.isInteger(n)) value.model_version = `${value.model_version}+d${Math.floor(n / p.deploys.every)}`;
+    }
     let src = enc.toSource({ ...rec, value });
     if (rec.key === p.garbageBurst?.key) keyIndex++;
     const burst = p.garbageBurst !== undefined && rec.key === p.garbageBurst.key && keyIndex >= p.garbageBurst.from && keyIndex < p.garbageBurst.to;
@@ -246,6 +252,31 @@ function scenarios(): { name: string; make: () => Scenario }[] {
       },
     };
   });
+  push('model versions forgotten when idle, model ids and versions beyond the caps folded', () => {
+    // asr-de deploys a new version every 500 of its requests (~100 s of event time) and versions
+    // idle for 200 s are forgotten, so about three are tracked at a time: the fourth folds into
+    // version __other__ until the oldest is forgotten. Four models against maxModels 2: the two
+    // seen last (asr-en, asr-it with this seed) share model __other__. asr-fr drifts meanwhile.
+    const config = engineConfig({ ...SMALL, models: { maxModels: 2, maxVersionsPerModel: 3, idleTtlMs: 200_000 } });
+    const models = ['asr-en', 'asr-de', 'asr-fr', 'asr-it'].map((id) => ({ id, versions: [{ version: '1', share: 1 }] }));
+    const recs = records({ seed: 21, models, drifts: [{ metric: 'input_length', model: 'asr-fr', atRequest: 2500 }] }, 36_000, { jitter: 0.02, deploys: { model: 'asr-de', every: 500 } }, 17);
+    return {
+      config,
+      batches: batches(recs, 18),
+      expect: (outs, a) => {
+        const hits = (name: string): number => outs.reduce((n, o) => n + (o.counters.limitHits[name] ?? 0), 0);
+        expect(hits('maxModels')).toBeGreaterThan(0);
+        expect(hits('maxVersionsPerModel')).toBeGreaterThan(0);
+        expect(outs.some((o) => o.alerts.some((x) => x.model_id === 'asr-fr' && x.metric === 'input_length' && x.status === 'firing'))).toBe(true);
+        const tracked = a.snapshot().models.map((m) => [m.id, m.versions.map(([v]) => v)]);
+        // The two models seen first and __other__; asr-de's first deploys are forgotten.
+        expect(tracked.map(([id]) => id).sort()).toEqual(['__other__', 'asr-de', 'asr-fr']);
+        const de = tracked.find(([id]) => id === 'asr-de')?.[1] as string[];
+        expect(de).not.toContain('1+d0');
+        expect(de.length).toBeLessThanOrEqual(4);
+      },
+    };
+  });
   push('sequential early signal (HDDM_A) of a whole-model rate', () => {
     // A strong null-output shift: the sequential detector flags it inside the window, so the
     // incident fires on the first drifted window (its state spans many pushes).
@@ -398,6 +429,19 @@ describe('engine snapshots: malformed or incompatible', () => {
     const fresh = p.snapshot();
     assertJsonSafe(fresh);
     expect(JSON.parse(JSON.stringify(fresh))).toStrictEqual(fresh);
+  });
+
+  it('a snapshot of an earlier build (no last-seen times of model versions) restores with the snapshot’s event time', () => {
+    const old = JSON.parse(text) as { eventTime: unknown; models: { versions: [string, Record<string, unknown>][] }[] };
+    for (const m of old.models) for (const [, v] of m.versions) delete v.lastSeen;
+    const q = PartitionPipeline.restore(config, decode, old, { now: () => 0 });
+    const lastSeen = q.snapshot().models.flatMap((m) => m.versions.map(([, v]) => v.lastSeen));
+    expect(lastSeen.length).toBe(4);
+    expect(new Set(lastSeen)).toEqual(new Set([old.eventTime]));
+    // And it continues like the original (no version of this traffic is idle for the 7-day default).
+    const fromOld = [q.push(rest), q.finish()];
+    const fromNew = PartitionPipeline.restore(config, decode, JSON.parse(text), { now: () => 0 });
+    expect(fromOld).toEqual([fromNew.push(rest), fromNew.finish()]);
   });
 
   it('shares nothing with the live pipeline (it may be serialised after further pushes)', () => {
