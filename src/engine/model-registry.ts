@@ -50,6 +50,7 @@ export class ModelRegistry {
     private readonly newVersion: (modelId: string, version: string, slices: SliceRegistry) => ModelVersionState,
     private readonly onLimitHit: (limit: ModelLimit) => void,
   ) {
+    // An infinite TTL (baseline building) never passes a sweep point once event time is finite.
     this.sweepEveryMs = Math.max(1, Math.floor(limits.idleTtlMs / SWEEP_PARTS));
   }
 

@@ -176,8 +176,10 @@ export class PartitionPipeline {
     this.join = new RequestJoin(Math.max(config.join.ttlMs, config.redo.windowMs), config.join.maxPending, () => this.limitHit('joinMaxPending'));
     this.redo = new RedoTracker(config.redo.windowMs, config.join.maxPending, () => this.limitHit('joinMaxPending'));
     this.metrics = metricCatalog(config.features);
+    this.profileOnly = options.profileOnly ?? false;
     this.models = new ModelRegistry(
-      config.models,
+      // A baseline exports every version its input ever had, however long ago it was last seen.
+      this.profileOnly ? { ...config.models, idleTtlMs: Infinity } : config.models,
       () => new SliceRegistry(config.slices.dimensions, config.slices.maxValuesPerField, config.slices.maxValuesPerModel, this.limitHit),
       (modelId, version, slices) => new ModelVersionState(modelId, version, slices, this.metrics, this.seriesSettings()),
       this.limitHit,
@@ -191,7 +193,6 @@ export class PartitionPipeline {
       now,
     );
     this.quality = new DataQualityMonitor(config, this.alertManager);
-    this.profileOnly = options.profileOnly ?? false;
     this.windowSize = config.windows.size;
     // Baseline building keeps up to reference.size values per series from the whole file.
     this.referenceSize = config.reference.size;

@@ -165,6 +165,16 @@ describe('limits that fold or evict instead of rejecting: counted by name', () =
     const back = p.push([rec(9, 'b', '1', T0 + 141_000), rec(10, 'a', '2', T0 + 150_000)]);
     expect(versions()).toEqual(['a:2', 'b:1']);
     expect(back.counters.limitHits).toEqual({});
+    // Building a baseline forgets nothing: its profile has every version of its input.
+    const long = [rec(11, 'a', '1', T0), rec(12, 'a', '2', T0 + 200_000), rec(13, 'a', '2', T0 + 400_000)];
+    const baseline = new PartitionPipeline(config, createRecordDecoder(config), { profileOnly: true });
+    baseline.push(long);
+    baseline.finish();
+    expect(new Set(baseline.exportProfile().map((x) => x.model_version))).toEqual(new Set(['1', '2']));
+    const live = new PartitionPipeline(config, createRecordDecoder(config), { now: () => 0 });
+    live.push(long);
+    live.finish();
+    expect(live.stats().modelVersions).toBe(1);
   });
 
   it('join.maxPending: open requests, early arrivals and redo sessions evicted because their table is full', () => {
