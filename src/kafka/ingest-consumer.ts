@@ -69,6 +69,11 @@ const LIVE_START_GATE_MS = 5000;
 
 const tpKey = (topic: string, partition: number): string => `${partition}\u0000${topic}`;
 
+/** Deletes the entries of every topic of partition index p from a map keyed by tpKey. */
+function deletePartitionKeys(map: Map<string, unknown>, partition: number): void {
+  for (const key of [...map.keys()]) if (key.startsWith(`${partition}\u0000`)) map.delete(key);
+}
+
 /** A partition index this member owns. */
 interface Owned {
   tx: PartitionTransactions;
@@ -86,7 +91,6 @@ export class IngestConsumer {
   private readonly admin: Admin;
   private readonly reader: CheckpointReader;
   private readonly roles: Map<string, TopicRole>;
-  private readonly topicOfRole = new Map<TopicRole, string>();
   private readonly maxInFlight: number;
   /** Per shard: fetch rounds handed over and not yet committed-or-failed. */
   private readonly inFlight: number[];
@@ -124,7 +128,6 @@ export class IngestConsumer {
     private readonly logger: Logger,
   ) {
     this.roles = sourceTopics(config);
-    for (const [topic, role] of this.roles) this.topicOfRole.set(role, topic);
     this.admin = kafka.admin();
     this.reader = new CheckpointReader(kafka, config, logger.child({ component: 'checkpoint-reader' }));
     this.maxInFlight = Math.max(1, config.maxInFlightBatchesPerShard);
@@ -312,10 +315,9 @@ export class IngestConsumer {
   private toHoldBack(partition: number, role: TopicRole | null): string | null {
     const owned = this.owned.get(partition);
     if (role === null || owned === undefined || owned.gone || this.recovering.has(partition)) return null;
-    const held = this.topicOfRole.get(role);
-    const waitedFor = this.topicOfRole.get(role === 'inputs' ? 'outputs' : 'inputs');
-    if (held === undefined || waitedFor === undefined) return null;
-    return (this.lagOf.get(tpKey(waitedFor, partition)) ?? 0) > 0 ? held : null;
+    // Only inputs or outputs are ever held back, never feedback (fetch-alignment.ts).
+    const waitedFor = this.config.kafka.topics[role === 'inputs' ? 'outputs' : 'inputs'];
+    return (this.lagOf.get(tpKey(waitedFor, partition)) ?? 0) > 0 ? this.config.kafka.topics[role] : null;
   }
 
   /**
@@ -496,8 +498,8 @@ export class IngestConsumer {
     this.liveGated.delete(partition);
     this.holdBack(partition, null, true);
     this.staged.delete(partition);
-    for (const key of [...this.dispatched.keys()]) if (key.startsWith(`${partition}\u0000`)) this.dispatched.delete(key);
-    for (const key of [...this.lagOf.keys()]) if (key.startsWith(`${partition}\u0000`)) this.lagOf.delete(key);
+    deletePartitionKeys(this.dispatched, partition);
+    deletePartitionKeys(this.lagOf, partition);
     const shard = this.pool.shardOf(partition);
     if (!owned.gone) this.checkpointNow(shard, [partition], 'revocation');
     this.chains[shard] = this.chains[shard]!.then(async () => {
