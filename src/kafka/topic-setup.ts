@@ -58,7 +58,10 @@ export const CHECKPOINT_TOPIC_CONFIG: Readonly<Record<string, string>> = {
 /**
  * Topic configs of a retraining outbox the service creates: key = incident id, so compaction keeps
  * one record per incident (a re-sent trigger replaces its earlier copy); the relay reads it with a
- * consumer group of its own and delivers idempotently by job id = incident id.
+ * consumer group of its own, delivers idempotently by job id = incident id, and then tombstones the
+ * key, so compaction also drops delivered triggers (tombstones go after the broker's default
+ * `delete.retention.ms`, a day). Compaction only, no time retention: an undelivered trigger waits
+ * for Redis however long the outage lasts.
  */
 export const RETRAIN_OUTBOX_TOPIC_CONFIG: Readonly<Record<string, string>> = {
   'cleanup.policy': 'compact',

@@ -1,4 +1,4 @@
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { DriftwatchError, isDriftwatchError } from '../../detectors/errors';
 import type { RetrainTrigger } from '../alerts/alert-types';
 import type { DriftwatchConfig } from '../config/config-types';
@@ -41,6 +41,10 @@ export interface RetrainOutboxRelayStats {
   rateLimited: number;
   /** Records that were not triggers, logged and skipped. */
   invalid: number;
+  /** Tombstones written for delivered triggers (see the class comment). */
+  tombstones: number;
+  /** Tombstone writes that failed (logged; those records just stay in the topic longer). */
+  tombstoneFailures: number;
   /** Failed delivery attempts (each followed by a backoff and a retry of the same record). */
   failedAttempts: number;
   /** Outages seen: periods in which delivery failed until it succeeded again. */
@@ -69,6 +73,17 @@ const COMMIT_EVERY_MS = 1_000;
  *
  * A record that is not a trigger cannot have come from the service: it is logged with
  * `DRIFTWATCH_RETRAIN_OUTBOX_INVALID` and skipped.
+ *
+ * After committing the offsets of delivered triggers, the relay writes a tombstone (same key = job
+ * id, same partition, null value) for each: the outbox topic is compacted, so the broker then drops
+ * the delivered trigger (and, after `delete.retention.ms`, the tombstone), and the topic holds the
+ * undelivered triggers plus recent history instead of one record per incident forever. Undelivered
+ * triggers are never tombstoned, so the topic still buffers an outage of any length. A later record
+ * of the same incident written before the tombstone may be compacted away with it before it is
+ * relayed; it could only have been a `duplicate` (the job id exists in Redis), so nothing is lost.
+ * Tombstones read back are skipped silently. A failed tombstone write is logged
+ * (`DRIFTWATCH_RETRAIN_OUTBOX_CLEANUP_FAILED`) and not retried: the trigger stays until a later
+ * redelivery tombstones it, which costs space, never a job.
  */
 export class RetrainOutboxRelay {
   private readonly kafka: Kafka;
@@ -81,6 +96,8 @@ export class RetrainOutboxRelay {
   private readonly attemptTimeoutMs: number;
   private readonly stopTimeoutMs: number;
   private consumer: Consumer | undefined;
+  /** Writes the tombstones of delivered triggers (plain, not transactional: see the class comment). */
+  private producer: Producer | undefined;
   private stopping = false;
   /** Wakes a backoff sleep early (stop()). */
   private wake: (() => void) | undefined;
@@ -88,7 +105,7 @@ export class RetrainOutboxRelay {
   private inflight: { jobId: string; settled: Promise<Settled> } | undefined;
   private blockedSince: number | undefined;
   private blockedAttempts = 0;
-  private readonly counts = { delivered: 0, enqueued: 0, duplicate: 0, rateLimited: 0, invalid: 0, failedAttempts: 0, outages: 0 };
+  private readonly counts = { delivered: 0, enqueued: 0, duplicate: 0, rateLimited: 0, invalid: 0, tombstones: 0, tombstoneFailures: 0, failedAttempts: 0, outages: 0 };
 
   constructor(kafka: Kafka, config: Readonly<DriftwatchConfig>, options: RetrainOutboxRelayOptions) {
     this.kafka = kafka;
@@ -120,6 +137,9 @@ export class RetrainOutboxRelay {
       maxWaitTimeInMs: this.config.kafka.fetchMaxWaitMs,
     });
     this.consumer = consumer;
+    const producer = this.kafka.producer({ allowAutoTopicCreation: false });
+    this.producer = producer;
+    await producer.connect();
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await consumer.run({
@@ -150,6 +170,8 @@ export class RetrainOutboxRelay {
     clearTimeout(timer);
     if (!left) this.logger.warn({ timeout_ms: this.stopTimeoutMs }, 'retrain outbox relay: the consumer did not leave in time; moving on (undelivered triggers stay in the outbox topic)');
     this.consumer = undefined;
+    await this.producer?.disconnect().catch(() => undefined);
+    this.producer = undefined;
     // Not "delivering again": a stopped relay simply is not blocked any more.
     if (this.blockedSince !== undefined) {
       this.blockedSince = undefined;
@@ -166,17 +188,23 @@ export class RetrainOutboxRelay {
     const { topic, partition } = batch;
     /** Next offset to commit (last delivered + 1), not committed yet. */
     let pending: string | undefined;
+    /** Keys (job ids) of the triggers delivered since the last commit: tombstoned after it. */
+    let deliveredKeys: Buffer[] = [];
     let lastCommit = Date.now();
     const commit = async (): Promise<void> => {
       if (pending === undefined) return;
       await consumer.commitOffsets([{ topic, partition, offset: pending }]);
       pending = undefined;
       lastCommit = Date.now();
+      const keys = deliveredKeys;
+      deliveredKeys = [];
+      await this.tombstone(topic, partition, keys);
     };
     for (const message of batch.messages) {
       if (this.stopping || !isRunning() || isStale()) break;
-      const done = await this.relayRecord(topic, partition, message, heartbeat, commit);
-      if (!done) break;
+      const outcome = await this.relayRecord(topic, partition, message, heartbeat, commit);
+      if (outcome === 'stopped') break;
+      if (outcome === 'delivered' && message.key !== null) deliveredKeys.push(message.key);
       resolveOffset(message.offset);
       pending = (BigInt(message.offset) + 1n).toString();
       if (Date.now() - lastCommit >= COMMIT_EVERY_MS) await commit();
@@ -184,14 +212,38 @@ export class RetrainOutboxRelay {
     await commit();
   }
 
-  /** Delivers one record, retrying while Redis fails. False when the relay stopped first. */
+  /**
+   * Tombstones the delivered triggers' records (after their offsets were committed: a crash in
+   * between leaves records that a redelivery finds in Redis as duplicates and tombstones then).
+   */
+  private async tombstone(topic: string, partition: number, keys: Buffer[]): Promise<void> {
+    const producer = this.producer;
+    if (keys.length === 0 || producer === undefined) return;
+    try {
+      await producer.send({ topic, messages: keys.map((key) => ({ key, value: null, partition })) });
+      this.counts.tombstones += keys.length;
+    } catch (error) {
+      this.counts.tombstoneFailures += keys.length;
+      this.logger.warn(
+        { code: 'DRIFTWATCH_RETRAIN_OUTBOX_CLEANUP_FAILED', topic, partition, count: keys.length, err: { message: (error as Error).message } },
+        'retrain outbox relay: tombstones for delivered triggers could not be written; those records stay in the outbox topic (no trigger is lost or repeated)',
+      );
+    }
+  }
+
+  /**
+   * Delivers one record, retrying while Redis fails: `delivered` (Redis acknowledged), `skipped` (a
+   * tombstone, or not a trigger) or `stopped` (the relay stopped first; not delivered).
+   */
   private async relayRecord(
     topic: string,
     partition: number,
     message: KafkaMessage,
     heartbeat: () => Promise<void>,
     commitProgress: () => Promise<void>,
-  ): Promise<boolean> {
+  ): Promise<'delivered' | 'skipped' | 'stopped'> {
+    // A tombstone written by a relay after delivering the trigger with this key.
+    if (message.value === null) return 'skipped';
     let trigger: RetrainTrigger;
     try {
       trigger = parseOutboxMessage(message.value);
@@ -200,11 +252,11 @@ export class RetrainOutboxRelay {
       this.observer.invalid?.();
       const code = isDriftwatchError(error) ? error.code : 'DRIFTWATCH_RETRAIN_OUTBOX_INVALID';
       this.logger.error({ code, topic, partition, offset: message.offset, err: { message: (error as Error).message } }, 'retrain outbox record skipped: not a retraining trigger');
-      return true;
+      return 'skipped';
     }
     let delay = this.retryMinMs;
     for (;;) {
-      if (this.stopping) return false;
+      if (this.stopping) return 'stopped';
       const result = await this.attempt(trigger);
       if (result.ok) {
         this.setBlocked(false, undefined);
@@ -213,9 +265,9 @@ export class RetrainOutboxRelay {
         else if (result.outcome === 'duplicate') this.counts.duplicate++;
         else this.counts.rateLimited++;
         this.observer.delivered?.(result.outcome, trigger);
-        return true;
+        return 'delivered';
       }
-      if (this.stopping) return false;
+      if (this.stopping) return 'stopped';
       this.counts.failedAttempts++;
       if (this.blockedSince === undefined) {
         // Store the progress made so far before waiting: a restart during the outage resumes here.

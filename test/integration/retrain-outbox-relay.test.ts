@@ -7,7 +7,9 @@ import { LocalRedis } from '../../src/local/local-redis';
 import { outboxMessage } from '../../src/retrain/retrain-outbox';
 import { RetrainOutboxRelay } from '../../src/retrain/retrain-outbox-relay';
 import { RetrainQueue } from '../../src/retrain/retrain-queue';
+import { RETRAIN_OUTBOX_TOPIC_CONFIG } from '../../src/kafka/topic-setup';
 import { createTopics, testBrokers, testKafka, testRedisUrl, uniqueName, waitFor } from '../harness/env';
+import { readTopic, type ReadMessage } from './runtime-fixtures';
 
 jest.setTimeout(180_000);
 
@@ -67,13 +69,13 @@ async function writeTriggers(producer: Producer, topic: string, triggers: Retrai
  * One test's outbox: its own topic with `partitions` partitions, a queue name, the relay config, a
  * captured log and a transactional producer; close() disconnects and deletes the topic.
  */
-async function outboxFixture(redisUrl: string, queuePrefix: string, partitions: number) {
+async function outboxFixture(redisUrl: string, queuePrefix: string, partitions: number, topicConfig: Readonly<Record<string, string>> = {}) {
   const kafka = testKafka();
   const admin = kafka.admin();
   await admin.connect();
   const topic = uniqueName('retrain-outbox');
   const queueName = uniqueName(queuePrefix);
-  await createTopics(admin, [{ topic, numPartitions: partitions }]);
+  await createTopics(admin, [{ topic, numPartitions: partitions, configEntries: Object.entries(topicConfig).map(([name, value]) => ({ name, value })) }]);
   const producer = await transactionalProducer(kafka);
   const close = async (): Promise<void> => {
     await producer.disconnect();
@@ -81,6 +83,13 @@ async function outboxFixture(redisUrl: string, queuePrefix: string, partitions: 
     await admin.disconnect();
   };
   return { kafka, admin, topic, queueName, config: relayConfig(redisUrl, topic, queueName), log: captureLogger(), producer, close };
+}
+
+/** The last record of each key in partition order (a key's records share a partition). */
+function lastRecordByKey(records: readonly ReadMessage[]): Map<string, ReadMessage> {
+  const last = new Map<string, ReadMessage>();
+  for (const r of records) if (r.key !== null) last.set(r.key, r);
+  return last;
 }
 
 describe('retrain outbox relay (real broker and Redis)', () => {
@@ -140,8 +149,64 @@ describe('retrain outbox relay (real broker and Redis)', () => {
       relay = new RetrainOutboxRelay(kafka, config, { logger: log, queue });
       await relay.start();
       await waitFor(() => relay.stats().delivered + relay.stats().invalid >= 11, 60_000, 'the whole outbox to be delivered again').catch((e: Error) => { throw new Error(`${e.message}: ${JSON.stringify(relay.stats())}`); });
+      // The tombstones the earlier relays wrote were read too: skipped silently (not invalid).
       expect(relay.stats()).toMatchObject({ delivered: 10, enqueued: 0, duplicate: 10, invalid: 1 });
       expect(await jobIds(inspect)).toEqual([a, b, d, e, f, g, ...markers].sort());
+
+      // Every delivered trigger ends in a tombstone of its key (so compaction drops it); the
+      // aborted trigger was never visible and the garbage record is left alone.
+      await waitFor(() => relay.stats().tombstones === 10, 60_000, 'the tombstones of the redelivered triggers');
+      await relay.stop();
+      const records = await readTopic(kafka, admin, topic);
+      const last = lastRecordByKey(records);
+      for (const id of [a, b, d, e, f, g, ...markers]) expect({ id, tombstone: last.get(id)?.value.length === 0 }).toEqual({ id, tombstone: true });
+      expect(last.has(c)).toBe(false);
+      // 8 + 2 + 10 delivered by the three relays, each tombstoned once.
+      expect(records.filter((r) => r.value.length === 0)).toHaveLength(20);
+      expect(records.filter((r) => r.key === null && r.value.toString() === 'not a trigger')).toHaveLength(1);
+    } finally {
+      await relay.stop();
+      await queue.close();
+      await inspect.obliterate({ force: true });
+      await inspect.close();
+      await close();
+    }
+  });
+
+  it('delivered triggers are compacted out of the outbox topic; one written while no relay ran stays and is delivered later', async () => {
+    // The service's outbox topic config, with the log cleaner made eager: segments roll after
+    // 500 ms and any dirty share is worth cleaning (the broker's cleaner wakes every 15 s).
+    const eager = { ...RETRAIN_OUTBOX_TOPIC_CONFIG, 'segment.ms': '500', 'min.cleanable.dirty.ratio': '0.01', 'min.compaction.lag.ms': '0', 'delete.retention.ms': '0' };
+    const { kafka, admin, topic, queueName, config, log, producer, close } = await outboxFixture(testRedisUrl(), 'relay-compact', 1, eager);
+    const queue = new RetrainQueue(config, { logger: log });
+    const inspect = new Queue(queueName, { connection: { host: new URL(testRedisUrl()).hostname, port: Number(new URL(testRedisUrl()).port) } });
+    let relay = new RetrainOutboxRelay(kafka, config, { logger: log, queue });
+    const delivered = Array.from({ length: 3 }, incidentId);
+    const waiting = incidentId();
+    try {
+      await relay.start();
+      await writeTriggers(producer, topic, delivered.map((id, n) => trigger(id, `asr-${n}`)));
+      await waitFor(() => relay.stats().tombstones === 3, 60_000, 'the delivered triggers to be tombstoned');
+      await relay.stop();
+      // Written while no relay runs (a relay or Redis outage): not delivered, so never tombstoned.
+      await new Promise((r) => setTimeout(r, 600));
+      await writeTriggers(producer, topic, [trigger(waiting, 'asr-waiting')]);
+      const triggersIn = async (): Promise<string[]> => (await readTopic(kafka, admin, topic)).filter((m) => m.value.length > 0).map((m) => String(m.key));
+      const started = Date.now();
+      let left = await triggersIn();
+      while (left.length > 1 && Date.now() - started < 90_000) {
+        await new Promise((r) => setTimeout(r, 2_000));
+        left = await triggersIn();
+      }
+      expect(left).toEqual([waiting]);
+      process.stdout.write(`[relay] delivered triggers compacted out of the outbox after ${Date.now() - started} ms\n`);
+
+      // The waiting trigger is still delivered, once; nothing delivered before comes back.
+      relay = new RetrainOutboxRelay(kafka, config, { logger: log, queue });
+      await relay.start();
+      await waitFor(() => relay.stats().delivered === 1, 60_000, 'the waiting trigger');
+      expect(relay.stats()).toMatchObject({ delivered: 1, enqueued: 1, duplicate: 0, invalid: 0 });
+      expect(await jobIds(inspect)).toEqual([...delivered, waiting].sort());
     } finally {
       await relay.stop();
       await queue.close();
