@@ -29,7 +29,7 @@ describe('engine KS statistic (window vs reference)', () => {
         const [a, b] = swap ? [sorted(large), sorted(small)] : [sorted(small), sorted(large)];
         expect(ksStatisticSorted(a, b)).toBe(ksByDefinition(a, b));
       }),
-      { numRuns: 400 },
+      { numRuns: 150 },
     );
   });
 
