@@ -85,6 +85,18 @@ async function outboxFixture(redisUrl: string, queuePrefix: string, partitions: 
   return { kafka, admin, topic, queueName, config: relayConfig(redisUrl, topic, queueName), log: captureLogger(), producer, close };
 }
 
+/** The relay's queue and an inspecting BullMQ queue on the harness Redis; closeQueues() also deletes the queue's keys. */
+function harnessQueues(config: Readonly<DriftwatchConfig>, log: ReturnType<typeof captureLogger>, queueName: string) {
+  const queue = new RetrainQueue(config, { logger: log });
+  const inspect = new Queue(queueName, { connection: { host: new URL(testRedisUrl()).hostname, port: Number(new URL(testRedisUrl()).port) } });
+  const closeQueues = async (): Promise<void> => {
+    await queue.close();
+    await inspect.obliterate({ force: true });
+    await inspect.close();
+  };
+  return { queue, inspect, closeQueues };
+}
+
 /** The last record of each key in partition order (a key's records share a partition). */
 function lastRecordByKey(records: readonly ReadMessage[]): Map<string, ReadMessage> {
   const last = new Map<string, ReadMessage>();
@@ -95,8 +107,7 @@ function lastRecordByKey(records: readonly ReadMessage[]): Map<string, ReadMessa
 describe('retrain outbox relay (real broker and Redis)', () => {
   it('relays exactly the committed triggers, each once; skips garbage with a code; resumes after a restart without doubles', async () => {
     const { kafka, admin, topic, queueName, config, log, producer, close } = await outboxFixture(testRedisUrl(), 'relay-queue', 3);
-    const queue = new RetrainQueue(config, { logger: log });
-    const inspect = new Queue(queueName, { connection: { host: new URL(testRedisUrl()).hostname, port: Number(new URL(testRedisUrl()).port) } });
+    const { queue, inspect, closeQueues } = harnessQueues(config, log, queueName);
     let relay = new RetrainOutboxRelay(kafka, config, { logger: log, queue });
     try {
       await relay.start();
@@ -166,9 +177,7 @@ describe('retrain outbox relay (real broker and Redis)', () => {
       expect(records.filter((r) => r.key === null && r.value.toString() === 'not a trigger')).toHaveLength(1);
     } finally {
       await relay.stop();
-      await queue.close();
-      await inspect.obliterate({ force: true });
-      await inspect.close();
+      await closeQueues();
       await close();
     }
   });
@@ -178,8 +187,7 @@ describe('retrain outbox relay (real broker and Redis)', () => {
     // 500 ms and any dirty share is worth cleaning (the broker's cleaner wakes every 15 s).
     const eager = { ...RETRAIN_OUTBOX_TOPIC_CONFIG, 'segment.ms': '500', 'min.cleanable.dirty.ratio': '0.01', 'min.compaction.lag.ms': '0', 'delete.retention.ms': '0' };
     const { kafka, admin, topic, queueName, config, log, producer, close } = await outboxFixture(testRedisUrl(), 'relay-compact', 1, eager);
-    const queue = new RetrainQueue(config, { logger: log });
-    const inspect = new Queue(queueName, { connection: { host: new URL(testRedisUrl()).hostname, port: Number(new URL(testRedisUrl()).port) } });
+    const { queue, inspect, closeQueues } = harnessQueues(config, log, queueName);
     let relay = new RetrainOutboxRelay(kafka, config, { logger: log, queue });
     const delivered = Array.from({ length: 3 }, incidentId);
     const waiting = incidentId();
@@ -209,9 +217,7 @@ describe('retrain outbox relay (real broker and Redis)', () => {
       expect(await jobIds(inspect)).toEqual([...delivered, waiting].sort());
     } finally {
       await relay.stop();
-      await queue.close();
-      await inspect.obliterate({ force: true });
-      await inspect.close();
+      await closeQueues();
       await close();
     }
   });
