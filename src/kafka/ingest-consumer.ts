@@ -36,7 +36,7 @@ import type { AssignedPartition, PartitionResult, ShardResult } from '../shards/
 import type { AlertEncoder } from './alert-encoding';
 import { CheckpointReader } from './checkpoint-store';
 import { createCoPartitionAssigner } from './co-partition-assigner';
-import { recoverPartitions, type RecoveredPartition } from './partition-recovery';
+import { recoverPartitions, type KnownCommit, type RecoveredPartition } from './partition-recovery';
 import type { PartitionTransactions } from './partition-transactions';
 import { sourceTopics } from './topic-setup';
 
@@ -511,8 +511,13 @@ export class IngestConsumer {
     });
   }
 
-  /** Takes partitions over (see partition-recovery.ts); eachBatch holds their batches meanwhile. */
-  private takeOver(partitions: number[]): void {
+  /**
+   * Takes partitions over (see partition-recovery.ts); eachBatch holds their batches meanwhile.
+   * `crashed`: after a shard crash, each partition's entry as it was at the crash; one still in place
+   * when the take-over runs never left this member, so what its transactions committed is known here
+   * and passed on (the broker may serve older committed offsets for a moment).
+   */
+  private takeOver(partitions: number[], crashed?: ReadonlyMap<number, Owned>): void {
     for (const p of partitions) {
       this.recovering.add(p);
       this.staged.delete(p);
@@ -526,6 +531,12 @@ export class IngestConsumer {
       // Answers queued before must be committed first: the committed offsets read next must include them.
       await Promise.all(shards.map((s) => this.chains[s]));
       const mine = partitions.filter((p) => this.assignedPartitions.has(p));
+      // Read after the chains above: a commit that was under way at the crash has landed by now.
+      const known = new Map<number, KnownCommit>();
+      for (const p of mine) {
+        const owned = crashed?.get(p);
+        if (owned !== undefined && this.owned.get(p) === owned && owned.tx.committed !== null) known.set(p, { committed: { ...owned.tx.committed }, pointer: owned.tx.pointer });
+      }
       const started = Date.now();
       const recovered = await recoverPartitions(
         {
@@ -540,6 +551,7 @@ export class IngestConsumer {
           owns: (p) => this.assignedPartitions.has(p) && !this.stopped,
         },
         mine,
+        known,
       );
       for (const r of recovered) this.adopt(r);
       this.announceGates(recovered.filter((r) => !r.restored && this.owned.get(r.partition)?.tx === r.tx));
@@ -551,7 +563,7 @@ export class IngestConsumer {
         const unowned = (p: number): boolean => this.assignedPartitions.has(p) && (this.owned.get(p)?.gone ?? true);
         const again = partitions.filter(unowned);
         this.logger.error({ err: e, partitions, retrying: again }, 'taking partitions over failed');
-        if (again.length > 0 && !this.stopped) setTimeout(() => this.takeOver(again.filter((p) => unowned(p) && !this.recovering.has(p))), 1000);
+        if (again.length > 0 && !this.stopped) setTimeout(() => this.takeOver(again.filter((p) => unowned(p) && !this.recovering.has(p)), crashed), 1000);
       })
       .finally(() => {
         for (const p of partitions) this.recovering.delete(p);
@@ -601,11 +613,15 @@ export class IngestConsumer {
   /** A restarted shard has empty state: its partitions are taken over again from their checkpoints. */
   private onShardCrash(shard: number): void {
     const partitions = [...this.assignedPartitions].filter((p) => this.pool.shardOf(p) === shard);
+    const crashed = new Map<number, Owned>();
     for (const p of partitions) {
       this.staged.delete(p);
       const owned = this.owned.get(p);
-      if (owned !== undefined) owned.gone = true;
+      if (owned !== undefined) {
+        owned.gone = true;
+        crashed.set(p, owned);
+      }
     }
-    if (partitions.length > 0 && !this.stopped) this.takeOver(partitions);
+    if (partitions.length > 0 && !this.stopped) this.takeOver(partitions, crashed);
   }
 }

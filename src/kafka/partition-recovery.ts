@@ -8,6 +8,17 @@
  *   offsets are pushed again with their outputs dropped (they were committed already);
  * - without one (a new partition, or a checkpoint that cannot be read or used): empty state from
  *   the committed offsets, or from the beginning of the topic when nothing was committed.
+ *
+ * The committed offsets read back can lag behind a transaction that has completed: the broker's
+ * group coordinator applies a transaction's offsets to what OffsetFetch returns only after the
+ * commit markers are written, on its own scheduler thread, after the transaction is complete (and
+ * after initialising the transactional id again has returned). The fix for that, OffsetFetch with
+ * `require_stable` (v7+), is not in kafkajs 2.2 (it sends v4 at most). Measured on the harness
+ * broker: offsets of a transaction committed ~30-200 ms before the read were missing from it, and
+ * there 50 ms later. Reading stale offsets means processing again records whose outputs are
+ * committed: duplicate alerts and DLQ entries. When this instance committed p's last transaction
+ * itself (a shard crash: p never left it), the caller passes what it committed (`known`), and the
+ * take-over starts from whichever is further, that or what was read back.
  */
 import type { Admin, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -31,6 +42,14 @@ export interface RecoveredPartition {
   backlog: string[];
 }
 
+/** What this instance itself last committed for a partition (see the file comment). */
+export interface KnownCommit {
+  /** Source topic → committed offset. */
+  committed: Readonly<Record<string, number>>;
+  /** The checkpoint pointer committed with it, if any. */
+  pointer: CheckpointPointer | null;
+}
+
 export interface RecoveryContext {
   kafka: Kafka;
   admin: Admin;
@@ -43,7 +62,11 @@ export interface RecoveryContext {
   owns: (partition: number) => boolean;
 }
 
-export async function recoverPartitions(ctx: RecoveryContext, partitions: readonly number[]): Promise<RecoveredPartition[]> {
+export async function recoverPartitions(
+  ctx: RecoveryContext,
+  partitions: readonly number[],
+  known: ReadonlyMap<number, KnownCommit> = new Map(),
+): Promise<RecoveredPartition[]> {
   const started = Date.now();
   const txs = await Promise.all(
     partitions.map(async (partition) => {
@@ -84,6 +107,16 @@ export async function recoverPartitions(ctx: RecoveryContext, partitions: readon
       c[topic] = entry.offset;
       pointer ??= decodeCheckpointPointer(entry.metadata);
     }
+    const own = known.get(partition);
+    if (own !== undefined && Object.entries(own.committed).some(([topic, offset]) => offset > (c[topic] ?? -1))) {
+      // The broker has not applied our own last commit yet: starting from what it returned would
+      // process committed records again, with their outputs. Any committed checkpoint pointer goes
+      // with the later offsets (the records between are pushed again with their outputs dropped);
+      // ours is the latest.
+      ctx.logger.warn({ partition, readBack: { ...c }, ownCommit: own.committed }, 'committed offsets read back are behind the last commit of this instance (not applied by the broker yet); resuming from that commit');
+      for (const [topic, offset] of Object.entries(own.committed)) if (offset > (c[topic] ?? -1)) c[topic] = offset;
+      pointer = own.pointer ?? pointer;
+    }
     committed.set(partition, c);
     if (pointer !== null) pointers.set(partition, pointer);
   }
@@ -113,6 +146,7 @@ export async function recoverPartitions(ctx: RecoveryContext, partitions: readon
     }
     if (!restored) await ctx.pool.send(ctx.pool.shardOf(partition), { type: 'restore', restore: { partition, snapshot: null, committed: {} } });
     tx.lastCheckpointAt = Date.now();
+    tx.committed = { ...c };
     const resume: Record<string, number> = {};
     const backlog: string[] = [];
     for (const topic of topics) {
