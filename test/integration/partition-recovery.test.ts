@@ -5,7 +5,7 @@ import { jsonAlertEncoder } from '../../src/kafka/alert-encoding';
 import { CheckpointReader } from '../../src/kafka/checkpoint-store';
 import { recoverPartitions, type RecoveryContext } from '../../src/kafka/partition-recovery';
 import { ShardPool } from '../../src/shards/shard-pool';
-import { testKafka } from '../harness/env';
+import { useKafkaClients } from '../harness/env';
 import { createSourceTopics, testServiceConfig, uniqueTopics } from './runtime-fixtures';
 
 jest.setTimeout(120_000);
@@ -19,17 +19,7 @@ describe('partition take-over (real broker)', () => {
   let kafka: Kafka;
   let admin: Admin;
   let producer: Producer;
-
-  beforeAll(async () => {
-    kafka = testKafka();
-    admin = kafka.admin();
-    producer = kafka.producer({ allowAutoTopicCreation: false });
-    await Promise.all([admin.connect(), producer.connect()]);
-  });
-
-  afterAll(async () => {
-    await Promise.all([admin.disconnect(), producer.disconnect()]);
-  });
+  useKafkaClients((c) => ({ kafka, admin, producer } = c));
 
   it("resumes from the instance's own last commit when the offsets read back are behind it, and from the read-back offsets otherwise", async () => {
     const topics = uniqueTopics('recovery');
