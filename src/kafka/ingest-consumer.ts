@@ -535,7 +535,7 @@ export class IngestConsumer {
       const known = new Map<number, KnownCommit>();
       for (const p of mine) {
         const owned = crashed?.get(p);
-        if (owned !== undefined && this.owned.get(p) === owned && owned.tx.committed !== null) known.set(p, { committed: { ...owned.tx.committed }, pointer: owned.tx.pointer });
+        if (owned !== undefined && this.owned.get(p) === owned) known.set(p, owned.tx);
       }
       const started = Date.now();
       const recovered = await recoverPartitions(

@@ -42,13 +42,8 @@ export interface RecoveredPartition {
   backlog: string[];
 }
 
-/** What this instance itself last committed for a partition (see the file comment). */
-export interface KnownCommit {
-  /** Source topic → committed offset. */
-  committed: Readonly<Record<string, number>>;
-  /** The checkpoint pointer committed with it, if any. */
-  pointer: CheckpointPointer | null;
-}
+/** What this instance itself last committed for a partition: its previous transactions' record of it (see the file comment). */
+export type KnownCommit = Pick<PartitionTransactions, 'committed' | 'pointer'>;
 
 export interface RecoveryContext {
   kafka: Kafka;
@@ -108,7 +103,7 @@ export async function recoverPartitions(
       pointer ??= decodeCheckpointPointer(entry.metadata);
     }
     const own = known.get(partition);
-    if (own !== undefined && Object.entries(own.committed).some(([topic, offset]) => offset > (c[topic] ?? -1))) {
+    if (own?.committed != null && Object.entries(own.committed).some(([topic, offset]) => offset > (c[topic] ?? -1))) {
       // The broker has not applied our own last commit yet: starting from what it returned would
       // process committed records again, with their outputs. Any committed checkpoint pointer goes
       // with the later offsets (the records between are pushed again with their outputs dropped);
