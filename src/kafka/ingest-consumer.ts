@@ -36,7 +36,8 @@ import type { AssignedPartition, PartitionResult, ShardResult } from '../shards/
 import type { AlertEncoder } from './alert-encoding';
 import { CheckpointReader } from './checkpoint-store';
 import { createCoPartitionAssigner } from './co-partition-assigner';
-import { recoverPartitions, type KnownCommit, type RecoveredPartition } from './partition-recovery';
+import { recoverPartitions, type RecoveredPartition } from './partition-recovery';
+import { StableOffsetReader } from './stable-offset-fetch';
 import type { PartitionTransactions } from './partition-transactions';
 import { sourceTopics } from './topic-setup';
 
@@ -89,6 +90,7 @@ interface Owned {
 export class IngestConsumer {
   private readonly consumer: Consumer;
   private readonly admin: Admin;
+  private readonly offsets: StableOffsetReader;
   private readonly reader: CheckpointReader;
   private readonly roles: Map<string, TopicRole>;
   private readonly maxInFlight: number;
@@ -129,6 +131,7 @@ export class IngestConsumer {
   ) {
     this.roles = sourceTopics(config);
     this.admin = kafka.admin();
+    this.offsets = new StableOffsetReader(kafka, logger.child({ component: 'offset-reader' }));
     this.reader = new CheckpointReader(kafka, config, logger.child({ component: 'checkpoint-reader' }));
     this.maxInFlight = Math.max(1, config.maxInFlightBatchesPerShard);
     this.inFlight = new Array<number>(pool.size).fill(0);
@@ -174,6 +177,7 @@ export class IngestConsumer {
 
   async start(): Promise<void> {
     await this.admin.connect();
+    await this.offsets.connect();
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...this.roles.keys()], fromBeginning: true });
     await this.consumer.run({
@@ -221,7 +225,7 @@ export class IngestConsumer {
     await this.consumer.disconnect();
     await Promise.all([...this.owned.values()].map((o) => o.tx.close()));
     this.owned.clear();
-    await this.admin.disconnect();
+    await Promise.all([this.admin.disconnect(), this.offsets.disconnect()]);
   }
 
   private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
@@ -511,13 +515,8 @@ export class IngestConsumer {
     });
   }
 
-  /**
-   * Takes partitions over (see partition-recovery.ts); eachBatch holds their batches meanwhile.
-   * `crashed`: after a shard crash, each partition's entry as it was at the crash; one still in place
-   * when the take-over runs never left this member, so what its transactions committed is known here
-   * and passed on (the broker may serve older committed offsets for a moment).
-   */
-  private takeOver(partitions: number[], crashed?: ReadonlyMap<number, Owned>): void {
+  /** Takes partitions over (see partition-recovery.ts); eachBatch holds their batches meanwhile. */
+  private takeOver(partitions: number[]): void {
     for (const p of partitions) {
       this.recovering.add(p);
       this.staged.delete(p);
@@ -531,17 +530,12 @@ export class IngestConsumer {
       // Answers queued before must be committed first: the committed offsets read next must include them.
       await Promise.all(shards.map((s) => this.chains[s]));
       const mine = partitions.filter((p) => this.assignedPartitions.has(p));
-      // Read after the chains above: a commit that was under way at the crash has landed by now.
-      const known = new Map<number, KnownCommit>();
-      for (const p of mine) {
-        const owned = crashed?.get(p);
-        if (owned !== undefined && this.owned.get(p) === owned) known.set(p, owned.tx);
-      }
       const started = Date.now();
       const recovered = await recoverPartitions(
         {
           kafka: this.kafka,
           admin: this.admin,
+          offsets: this.offsets,
           config: this.config,
           pool: this.pool,
           reader: this.reader,
@@ -551,7 +545,6 @@ export class IngestConsumer {
           owns: (p) => this.assignedPartitions.has(p) && !this.stopped,
         },
         mine,
-        known,
       );
       for (const r of recovered) this.adopt(r);
       this.announceGates(recovered.filter((r) => !r.restored && this.owned.get(r.partition)?.tx === r.tx));
@@ -563,7 +556,7 @@ export class IngestConsumer {
         const unowned = (p: number): boolean => this.assignedPartitions.has(p) && (this.owned.get(p)?.gone ?? true);
         const again = partitions.filter(unowned);
         this.logger.error({ err: e, partitions, retrying: again }, 'taking partitions over failed');
-        if (again.length > 0 && !this.stopped) setTimeout(() => this.takeOver(again.filter((p) => unowned(p) && !this.recovering.has(p)), crashed), 1000);
+        if (again.length > 0 && !this.stopped) setTimeout(() => this.takeOver(again.filter((p) => unowned(p) && !this.recovering.has(p))), 1000);
       })
       .finally(() => {
         for (const p of partitions) this.recovering.delete(p);
@@ -613,15 +606,11 @@ export class IngestConsumer {
   /** A restarted shard has empty state: its partitions are taken over again from their checkpoints. */
   private onShardCrash(shard: number): void {
     const partitions = [...this.assignedPartitions].filter((p) => this.pool.shardOf(p) === shard);
-    const crashed = new Map<number, Owned>();
     for (const p of partitions) {
       this.staged.delete(p);
       const owned = this.owned.get(p);
-      if (owned !== undefined) {
-        owned.gone = true;
-        crashed.set(p, owned);
-      }
+      if (owned !== undefined) owned.gone = true;
     }
-    if (partitions.length > 0 && !this.stopped) this.takeOver(partitions, crashed);
+    if (partitions.length > 0 && !this.stopped) this.takeOver(partitions);
   }
 }

@@ -1,24 +1,15 @@
 /**
  * Taking partition indexes over (at assignment, after a shard crash, after being fenced): for each
- * p, initialise p's transactional producer FIRST (that fences a previous owner and completes its
- * open transaction, so what is read next is stable), then read the group's committed offsets of p's
- * source topic-partitions with the checkpoint pointer in their metadata, read that checkpoint and
- * hand it to p's shard to restore. The answer says where each topic-partition resumes:
+ * p, initialise p's transactional producer FIRST (that fences a previous owner and aborts its
+ * open transaction), then read the group's committed offsets of p's source topic-partitions with
+ * the checkpoint pointer in their metadata, read that checkpoint and hand it to p's shard to
+ * restore. The offsets are read with `require_stable` (stable-offset-fetch.ts): a transaction that
+ * has completed is applied to the group's offsets a little later, and a take-over that read them
+ * before that would process committed records again, outputs and all. The answer says where each topic-partition resumes:
  * - from a checkpoint: at the offsets it covers; the records between there and the committed
  *   offsets are pushed again with their outputs dropped (they were committed already);
  * - without one (a new partition, or a checkpoint that cannot be read or used): empty state from
  *   the committed offsets, or from the beginning of the topic when nothing was committed.
- *
- * The committed offsets read back can lag behind a transaction that has completed: the broker's
- * group coordinator applies a transaction's offsets to what OffsetFetch returns only after the
- * commit markers are written, on its own scheduler thread, after the transaction is complete (and
- * after initialising the transactional id again has returned). The fix for that, OffsetFetch with
- * `require_stable` (v7+), is not in kafkajs 2.2 (it sends v4 at most). Measured on the harness
- * broker: offsets of a transaction committed ~30-200 ms before the read were missing from it, and
- * there 50 ms later. Reading stale offsets means processing again records whose outputs are
- * committed: duplicate alerts and DLQ entries. When this instance committed p's last transaction
- * itself (a shard crash: p never left it), the caller passes what it committed (`known`), and the
- * take-over starts from whichever is further, that or what was read back.
  */
 import type { Admin, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -28,6 +19,7 @@ import type { ShardPool } from '../shards/shard-pool';
 import { Backoff } from './backoff';
 import { CheckpointReader, decodeCheckpointPointer, type CheckpointPointer } from './checkpoint-store';
 import { PartitionTransactions } from './partition-transactions';
+import type { StableOffsetReader } from './stable-offset-fetch';
 
 export interface RecoveredPartition {
   partition: number;
@@ -42,12 +34,10 @@ export interface RecoveredPartition {
   backlog: string[];
 }
 
-/** What this instance itself last committed for a partition: its previous transactions' record of it (see the file comment). */
-export type KnownCommit = Pick<PartitionTransactions, 'committed' | 'pointer'>;
-
 export interface RecoveryContext {
   kafka: Kafka;
   admin: Admin;
+  offsets: StableOffsetReader;
   config: Readonly<DriftwatchConfig>;
   pool: ShardPool;
   reader: CheckpointReader;
@@ -57,11 +47,7 @@ export interface RecoveryContext {
   owns: (partition: number) => boolean;
 }
 
-export async function recoverPartitions(
-  ctx: RecoveryContext,
-  partitions: readonly number[],
-  known: ReadonlyMap<number, KnownCommit> = new Map(),
-): Promise<RecoveredPartition[]> {
+export async function recoverPartitions(ctx: RecoveryContext, partitions: readonly number[]): Promise<RecoveredPartition[]> {
   const started = Date.now();
   const txs = await Promise.all(
     partitions.map(async (partition) => {
@@ -79,7 +65,7 @@ export async function recoverPartitions(
   // A broker that just started answers NOT_COORDINATOR until the offsets topic is loaded; a broker
   // that is down answers nothing: both are waited out (the partitions stay held meanwhile).
   const [offsets, ends] = await retrying(ctx, partitions, 'reading the committed offsets', () =>
-    Promise.all([ctx.admin.fetchOffsets({ groupId: ctx.config.kafka.groupId, topics }), Promise.all(topics.map((t) => ctx.admin.fetchTopicOffsets(t)))]),
+    Promise.all([ctx.offsets.fetch(ctx.config.kafka.groupId, topics.map((topic) => ({ topic, partitions }))), Promise.all(topics.map((t) => ctx.admin.fetchTopicOffsets(t)))]),
   );
   const committedOf = (topic: string, partition: number): { offset: number; metadata: string | null } | undefined => {
     const entry = offsets.find((o) => o.topic === topic)?.partitions.find((p) => p.partition === partition);
@@ -101,16 +87,6 @@ export async function recoverPartitions(
       if (entry === undefined) continue;
       c[topic] = entry.offset;
       pointer ??= decodeCheckpointPointer(entry.metadata);
-    }
-    const own = known.get(partition);
-    if (own?.committed != null && Object.entries(own.committed).some(([topic, offset]) => offset > (c[topic] ?? -1))) {
-      // The broker has not applied our own last commit yet: starting from what it returned would
-      // process committed records again, with their outputs. Any committed checkpoint pointer goes
-      // with the later offsets (the records between are pushed again with their outputs dropped);
-      // ours is the latest.
-      ctx.logger.warn({ partition, readBack: { ...c }, ownCommit: own.committed }, 'committed offsets read back are behind the last commit of this instance (not applied by the broker yet); resuming from that commit');
-      for (const [topic, offset] of Object.entries(own.committed)) if (offset > (c[topic] ?? -1)) c[topic] = offset;
-      pointer = own.pointer ?? pointer;
     }
     committed.set(partition, c);
     if (pointer !== null) pointers.set(partition, pointer);
@@ -141,7 +117,6 @@ export async function recoverPartitions(
     }
     if (!restored) await ctx.pool.send(ctx.pool.shardOf(partition), { type: 'restore', restore: { partition, snapshot: null, committed: {} } });
     tx.lastCheckpointAt = Date.now();
-    tx.committed = { ...c };
     const resume: Record<string, number> = {};
     const backlog: string[] = [];
     for (const topic of topics) {

@@ -81,12 +81,6 @@ export interface PartitionTransactionsOptions {
 export class PartitionTransactions {
   /** The latest committed checkpoint of p (null until one is written or read back). */
   pointer: CheckpointPointer | null = null;
-  /**
-   * Source topic → offsets of the latest transaction committed through this object (or, set by the
-   * take-over, the committed offsets it started from); null until then. What this instance knows it
-   * committed, whether or not the broker serves it back yet (see partition-recovery.ts).
-   */
-  committed: Record<string, number> | null = null;
   /** Set when another producer took over p's transactional id. */
   fenced = false;
   /** Wall-clock ms of the last committed transaction and of the last checkpoint. */
@@ -156,7 +150,6 @@ export class PartitionTransactions {
         });
         await transaction.commit();
         this.pointer = pointer;
-        this.committed = { ...out.covered };
         this.lastCommitAt = Date.now();
         if (out.checkpoint) this.lastCheckpointAt = this.lastCommitAt;
         return;

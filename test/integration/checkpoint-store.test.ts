@@ -130,8 +130,8 @@ describe('checkpoint store on the real broker', () => {
   /**
    * The committed offset + pointer once the commit of `nextOffset` shows. commit() returns when the
    * coordinator has logged the decision; the group coordinator applies the transaction's offsets when
-   * the marker reaches __consumer_offsets, a moment later (kafkajs' OffsetFetch predates KIP-447's
-   * require_stable, so it does not wait for them).
+   * the marker reaches __consumer_offsets, a moment later (kafkajs' own OffsetFetch predates KIP-447's
+   * require_stable, so it does not wait for them; the service reads through StableOffsetReader).
    */
   async function committedPointer(partition: number, nextOffset: number): Promise<{ offset: string; pointer: CheckpointPointer | null }> {
     const deadline = Date.now() + 30_000;
