@@ -135,7 +135,7 @@ export function encodeCheckpointPointer(pointer: CheckpointPointer): string {
 }
 
 /**
- * The pointer in offset-commit metadata (from `admin.fetchOffsets`); null when the metadata is
+ * The pointer in offset-commit metadata (read by `StableOffsetReader`); null when the metadata is
  * absent, empty or not ours. Never throws: a group's offsets may have been committed by other tools
  * (`kafka-consumer-groups --reset-offsets` writes empty metadata), and that just means "no checkpoint".
  */

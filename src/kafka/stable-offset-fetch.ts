@@ -116,7 +116,7 @@ export class StableOffsetReader {
    * DRIFTWATCH_OFFSETS_UNSTABLE when offsets stay pending longer than maxWaitMs.
    */
   async fetch(groupId: string, topics: readonly { topic: string; partitions: readonly number[] }[]): Promise<CommittedTopic[]> {
-    if (this.cluster === null) throw new DriftwatchError('DRIFTWATCH_KAFKA_CLIENT_UNSUPPORTED', 'StableOffsetReader.fetch() before connect()');
+    if (this.cluster === null) throw new DriftwatchError('DRIFTWATCH_OFFSET_READER_CLOSED', 'committed offsets cannot be read: the offset reader is not connected (not started yet, or stopped)');
     const backoff = new Backoff(10, 500);
     const deadline = Date.now() + this.maxWaitMs;
     for (;;) {
