@@ -61,7 +61,9 @@ function feed(pipeline: PartitionPipeline, models: SimModel[], requestsPerModel:
 
 export async function runSeriesMemoryBench(): Promise<BenchRow[]> {
   const target = benchSize('SERIES', 10_000);
-  const config = loadConfig({ env: {}, overrides: { features: SIM_FEATURES.map((f) => ({ ...f })), log: { level: 'silent' } } });
+  // models.maxModels (100 per partition by default) is raised to the bench's model count: beyond it
+  // models fold into one `__other__` model and the series would not be the ones counted.
+  const config = loadConfig({ env: {}, overrides: { features: SIM_FEATURES.map((f) => ({ ...f })), models: { maxModels: 1_000 }, log: { level: 'silent' } } });
   // Each slice (one device or region value) sees a third of its model's traffic.
   const fill = benchSize('SERIES_FILL', 3 * (config.reference.size + config.windows.size));
   const gc = collector();
@@ -85,7 +87,8 @@ export async function runSeriesMemoryBench(): Promise<BenchRow[]> {
   const heapPerSeries = (after.heap - before.heap) / series / 1024;
   const note = `${series.toLocaleString('en')} series (${models.length} models × ${perModel}), ${records.toLocaleString('en')} records fed in ${((Date.now() - t0) / 1000).toFixed(0)} s, ${fill} requests/model; RSS ${(before.rss / 2 ** 20).toFixed(0)} → ${(after.rss / 2 ** 20).toFixed(0)} MiB`;
   return [
-    { group: GROUP, name: `resident memory per active series (${series.toLocaleString('en')} series)`, unit: 'KB/series (lower is better)', ours: rssPerSeries, baseline: null, baselineLabel: 'RSS before the pipeline, same run (subtracted)', target: '≤ 64 KB', targetMet: rssPerSeries <= 64, note },
+    // The target is per series *with at least `target` of them*: fewer would flatter the figure.
+    { group: GROUP, name: `resident memory per active series (${series.toLocaleString('en')} series)`, unit: 'KB/series (lower is better)', ours: rssPerSeries, baseline: null, baselineLabel: 'RSS before the pipeline, same run (subtracted)', target: `≤ 64 KB with ≥ ${target.toLocaleString('en')} series`, targetMet: rssPerSeries <= 64 && series >= target, note },
     { group: GROUP, name: 'JS heap + buffers per active series (same run)', unit: 'KB/series (lower is better)', ours: heapPerSeries, baseline: null, baselineLabel: 'heap before the pipeline, same run (subtracted)', note: 'the part of the RSS the series themselves hold' },
   ];
 }
