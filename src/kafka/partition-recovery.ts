@@ -5,7 +5,8 @@
  * the checkpoint pointer in their metadata, read that checkpoint and hand it to p's shard to
  * restore. The offsets are read with `require_stable` (stable-offset-fetch.ts): a transaction that
  * has completed is applied to the group's offsets a little later, and a take-over that read them
- * before that would process committed records again, outputs and all. The answer says where each topic-partition resumes:
+ * before that would process committed records again, outputs and all.
+ * The answer says where each topic-partition resumes:
  * - from a checkpoint: at the offsets it covers; the records between there and the committed
  *   offsets are pushed again with their outputs dropped (they were committed already);
  * - without one (a new partition, or a checkpoint that cannot be read or used): empty state from
