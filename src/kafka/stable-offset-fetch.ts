@@ -192,7 +192,7 @@ function offsetFetchV7(groupId: string, topics: readonly { topic: string; partit
  *   topics => name [partitions] TAG_BUFFER
  *     partitions => partition_index committed_offset committed_leader_epoch metadata error_code TAG_BUFFER
  */
-export function decodeOffsetFetchV7(raw: Buffer): OffsetFetchAnswer {
+function decodeOffsetFetchV7(raw: Buffer): OffsetFetchAnswer {
   const d = new Decoder(raw);
   d.readTaggedFields(); // response header v1
   d.readInt32(); // throttle_time_ms
