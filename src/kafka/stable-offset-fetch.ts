@@ -65,6 +65,12 @@ interface KafkajsCluster {
   findGroupCoordinator(args: { groupId: string }): Promise<KafkajsBroker>;
 }
 
+/** The partitions of one topic to read the committed offsets of. */
+export interface TopicPartitions {
+  topic: string;
+  partitions: readonly number[];
+}
+
 /** Same shape as kafkajs' `admin.fetchOffsets` answer; offset -1 = nothing committed. */
 export interface CommittedTopic {
   topic: string;
@@ -115,7 +121,7 @@ export class StableOffsetReader {
    * (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS, …) for the caller to retry, and a retryable
    * DRIFTWATCH_OFFSETS_UNSTABLE when offsets stay pending longer than maxWaitMs.
    */
-  async fetch(groupId: string, topics: readonly { topic: string; partitions: readonly number[] }[]): Promise<CommittedTopic[]> {
+  async fetch(groupId: string, topics: readonly TopicPartitions[]): Promise<CommittedTopic[]> {
     if (this.cluster === null) throw new DriftwatchError('DRIFTWATCH_OFFSET_READER_CLOSED', 'committed offsets cannot be read: the offset reader is not connected (not started yet, or stopped)');
     const backoff = new Backoff(10, 500);
     const deadline = Date.now() + this.maxWaitMs;
@@ -145,7 +151,7 @@ export class StableOffsetReader {
     }
   }
 
-  private async fetchUnstable(coordinator: KafkajsBroker, groupId: string, topics: readonly { topic: string; partitions: readonly number[] }[]): Promise<CommittedTopic[]> {
+  private async fetchUnstable(coordinator: KafkajsBroker, groupId: string, topics: readonly TopicPartitions[]): Promise<CommittedTopic[]> {
     if (!this.warnedOldBroker) {
       this.warnedOldBroker = true;
       this.logger.warn({ groupId }, 'the group coordinator does not support OffsetFetch v7 (Kafka < 2.5): committed offsets are read without require_stable and may miss a transaction that just completed');
@@ -162,7 +168,7 @@ export class StableOffsetReader {
  * after it, which is the first byte written here (kafkajs' own flexible requests do the same).
  * The response header v1 likewise adds a tag buffer that the decoder skips first.
  */
-function offsetFetchV7(groupId: string, topics: readonly { topic: string; partitions: readonly number[] }[]): ProtocolRequest {
+function offsetFetchV7(groupId: string, topics: readonly TopicPartitions[]): ProtocolRequest {
   return {
     request: {
       apiKey: OFFSET_FETCH_API_KEY,

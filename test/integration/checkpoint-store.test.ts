@@ -12,6 +12,7 @@ import {
   decodeCheckpointPointer,
   type CheckpointPointer,
 } from '../../src/kafka/checkpoint-store';
+import { StableOffsetReader } from '../../src/kafka/stable-offset-fetch';
 import { CHECKPOINT_TOPIC_CONFIG, ensureTopics } from '../../src/kafka/topic-setup';
 import { createTopics, testBrokers, testKafka, uniqueName } from '../harness/env';
 
@@ -58,6 +59,7 @@ describe('checkpoint store on the real broker', () => {
   let admin: Admin;
   let config: Readonly<DriftwatchConfig>;
   let reader: CheckpointReader;
+  let offsets: StableOffsetReader;
   const producers: Producer[] = [];
 
   beforeAll(async () => {
@@ -82,11 +84,13 @@ describe('checkpoint store on the real broker', () => {
       }
     }
     reader = new CheckpointReader(kafka, config, logger);
+    offsets = new StableOffsetReader(kafka, logger);
+    await offsets.connect();
   });
 
   afterAll(async () => {
     await Promise.all(producers.map((p) => p.disconnect()));
-    await admin.disconnect();
+    await Promise.all([admin.disconnect(), offsets.disconnect()]);
   });
 
   async function transactionalProducer(): Promise<Producer> {
@@ -121,25 +125,14 @@ describe('checkpoint store on the real broker', () => {
     return pointer;
   }
 
-  async function fetchCommitted(partition: number): Promise<{ offset: string; pointer: CheckpointPointer | null }> {
-    const [topic] = await admin.fetchOffsets({ groupId: config.kafka.groupId, topics: [config.kafka.topics.inputs] });
+  /**
+   * The committed offset + pointer of `partition`, read as the service reads them (require_stable):
+   * a transaction that has just committed is in the answer, one that aborted is not.
+   */
+  async function committedPointer(partition: number): Promise<{ offset: string; pointer: CheckpointPointer | null }> {
+    const [topic] = await offsets.fetch(config.kafka.groupId, [{ topic: config.kafka.topics.inputs, partitions: [partition] }]);
     const entry = topic!.partitions.find((p) => p.partition === partition)!;
     return { offset: entry.offset, pointer: decodeCheckpointPointer(entry.metadata) };
-  }
-
-  /**
-   * The committed offset + pointer once the commit of `nextOffset` shows. commit() returns when the
-   * coordinator has logged the decision; the group coordinator applies the transaction's offsets when
-   * the marker reaches __consumer_offsets, a moment later (kafkajs' own OffsetFetch predates KIP-447's
-   * require_stable, so it does not wait for them; the service reads through StableOffsetReader).
-   */
-  async function committedPointer(partition: number, nextOffset: number): Promise<{ offset: string; pointer: CheckpointPointer | null }> {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const committed = await fetchCommitted(partition);
-      if (committed.offset === String(nextOffset) || Date.now() > deadline) return committed;
-      await new Promise((r) => setTimeout(r, 20));
-    }
   }
 
   it('creates the checkpoint topic compacted with the inputs’ partition count, and the compacted retrain outbox', async () => {
@@ -214,7 +207,7 @@ describe('checkpoint store on the real broker', () => {
     const payload = randomBytes(3 * 1024 * 1024);
     const pointer = await writeCheckpoint(producer, 0, payload, 1000);
     expect(pointer.chunks).toBe(6);
-    const committed = await committedPointer(0, 1000);
+    const committed = await committedPointer(0);
     expect(committed.offset).toBe('1000');
     expect(committed.pointer).toEqual(pointer);
     const read = await reader.read([{ partition: 0, pointer: committed.pointer! }]);
@@ -230,8 +223,8 @@ describe('checkpoint store on the real broker', () => {
     const two = randomBytes(10); // a tiny one next to a big one
     await writeCheckpoint(producer, 1, one, 10, 'commit', 'request per chunk'); // how partition-transactions.ts sends
     await writeCheckpoint(producer, 2, two, 20);
-    const p1 = (await committedPointer(1, 10)).pointer!;
-    const p2 = (await committedPointer(2, 20)).pointer!;
+    const p1 = (await committedPointer(1)).pointer!;
+    const p2 = (await committedPointer(2)).pointer!;
     expect(p1.covered[config.kafka.topics.inputs]).toBe(10);
     const read = await reader.read([
       { partition: 1, pointer: p1 },
@@ -251,7 +244,7 @@ describe('checkpoint store on the real broker', () => {
 
     // Its records sit at the end of the partition, filtered out: the reader sees it reached the end
     // (past the abort marker) without finding them.
-    expect((await committedPointer(0, 2000)).offset).toBe('2000');
+    expect((await committedPointer(0)).offset).toBe('2000');
     const started = Date.now();
     const error = await expectCode(reader.read([{ partition: 0, pointer: abortedPointer }], { timeoutMs: 20_000 }), 'DRIFTWATCH_CHECKPOINT_MISSING');
     process.stdout.write(`checkpoint-store: aborted pointer rejected in ${Date.now() - started} ms: ${error.message}\n`);
@@ -259,7 +252,7 @@ describe('checkpoint store on the real broker', () => {
 
     // The abort marker is written (the reader passed it), and so is the one on __consumer_offsets
     // (one marker request per broker): the aborted transaction's offset commit and metadata never showed.
-    const committed = await fetchCommitted(0);
+    const committed = await committedPointer(0);
     expect(committed.offset).toBe('2000');
     expect(committed.pointer).toEqual(oldPointer);
     expect((await reader.read([{ partition: 0, pointer: committed.pointer! }])).get(0)!.equals(old)).toBe(true);
@@ -404,7 +397,7 @@ describe('checkpoint store on the real broker', () => {
       const writeStart = Date.now();
       await writeCheckpoint(producer, 1, payload, bytes);
       figures[`write_${label}_ms`] = Date.now() - writeStart;
-      const pointer = (await committedPointer(1, bytes)).pointer!;
+      const pointer = (await committedPointer(1)).pointer!;
       const readStart = Date.now();
       const read = await reader.read([{ partition: 1, pointer }]);
       figures[`read_${label}_ms`] = Date.now() - readStart;
@@ -414,7 +407,7 @@ describe('checkpoint store on the real broker', () => {
     const three = [0, 1, 2].map(() => randomBytes(1024 * 1024));
     const pointers = [];
     for (const [partition, payload] of three.entries()) pointers.push({ partition, pointer: await writeCheckpoint(producer, partition, payload, 9_000_000 + partition) });
-    await committedPointer(2, 9_000_002);
+    await committedPointer(2);
     const threeStart = Date.now();
     const read = await reader.read(pointers);
     figures.read_3x1MB_one_session_ms = Date.now() - threeStart;
