@@ -204,8 +204,13 @@ describe('fault: Redis stopped for 60 s', () => {
       // recognised in Redis as duplicates; each relay logged its outage once, not per attempt.
       relayStats.push(relay.stats());
       const total = relayStats.reduce((a, s) => ({ enqueued: a.enqueued + s.enqueued, duplicate: a.duplicate + s.duplicate, invalid: a.invalid + s.invalid }), { enqueued: 0, duplicate: 0, invalid: 0 });
-      expect(total.enqueued).toBe(committed.length);
-      expect(total.duplicate).toBe(repeats);
+      // One exception is inherent: a job added while Redis was shutting down whose reply never came
+      // back (Redis exits without flushing replies). The relay's retry then finds the job and counts
+      // a duplicate. Redis above still holds exactly one job per trigger; here every delivery is
+      // accounted for, and at most that one attempt (the one under way when Redis stopped) moved.
+      expect(total.enqueued + total.duplicate).toBe(committed.length + repeats);
+      expect(total.enqueued).toBeLessThanOrEqual(committed.length);
+      expect(total.enqueued).toBeGreaterThanOrEqual(committed.length - 1);
       expect(total.invalid).toBe(0);
       const outageWarnings = relayLog.filter((l) => l.level === 'warn' && /outbox relay: Redis not available/.test(l.msg));
       expect(outageWarnings).toHaveLength(2); // the relay that saw Redis go, and the one started during the outage
