@@ -85,6 +85,8 @@ interface OffsetFetchAnswer {
 const OFFSET_FETCH_API_KEY = 9;
 const STABLE_VERSION = 7;
 const UNSTABLE_OFFSET_COMMIT = 88;
+/** COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR: waited out like pending offsets. */
+const COORDINATOR_MOVING = new Set([14, 15, 16]);
 /** How long pending offsets are waited for before the read fails (retryable): the longest a transaction can stay open is its timeout (60 s). */
 const DEFAULT_MAX_WAIT_MS = 60_000;
 
@@ -117,9 +119,10 @@ export class StableOffsetReader {
 
   /**
    * The group's committed offsets (with their metadata) of the given topic-partitions, waiting
-   * while a transaction's offsets for any of them are pending. Throws kafkajs protocol errors
-   * (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS, …) for the caller to retry, and a retryable
-   * DRIFTWATCH_OFFSETS_UNSTABLE when offsets stay pending longer than maxWaitMs.
+   * while a transaction's offsets for any of them are pending and while the group coordinator is
+   * loading or moving. Throws kafkajs errors (connection lost; the coordinator still not ready
+   * after maxWaitMs) for the caller to retry, and a retryable DRIFTWATCH_OFFSETS_UNSTABLE when
+   * offsets stay pending longer than maxWaitMs.
    */
   async fetch(groupId: string, topics: readonly TopicPartitions[]): Promise<CommittedTopic[]> {
     if (this.cluster === null) throw new DriftwatchError('DRIFTWATCH_OFFSET_READER_CLOSED', 'committed offsets cannot be read: the offset reader is not connected (not started yet, or stopped)');
@@ -129,6 +132,13 @@ export class StableOffsetReader {
       const coordinator = await this.cluster.findGroupCoordinator({ groupId });
       if ((coordinator.versions?.[OFFSET_FETCH_API_KEY]?.maxVersion ?? 0) < STABLE_VERSION) return this.fetchUnstable(coordinator, groupId, topics);
       const answer = await coordinator.connectionPool.send(offsetFetchV7(groupId, topics));
+      if (COORDINATOR_MOVING.has(answer.errorCode) && Date.now() + backoff.nextMs <= deadline) {
+        // Brief by nature (offsets topic loading, leadership moving); kafkajs' own fetchOffsets
+        // retries these too. The coordinator is looked up again on the next round.
+        this.logger.debug({ groupId, errorCode: answer.errorCode }, 'group coordinator not ready; asking again');
+        await backoff.wait();
+        continue;
+      }
       if (answer.errorCode !== 0) throw createErrorFromCode(answer.errorCode);
       const unstable: string[] = [];
       for (const t of answer.topics) {

@@ -160,7 +160,7 @@ export async function referenceAlerts(config: Readonly<DriftwatchConfig>, routed
   return alerts;
 }
 
-const sourceTopicNames = (config: Readonly<DriftwatchConfig>): string[] => [config.kafka.topics.inputs, config.kafka.topics.outputs, config.kafka.topics.feedback];
+export const sourceTopicNames = (config: Readonly<DriftwatchConfig>): string[] => [config.kafka.topics.inputs, config.kafka.topics.outputs, config.kafka.topics.feedback];
 
 /**
  * Retries an admin request for up to 30 s: right after a broker (re)start, the group coordinator
