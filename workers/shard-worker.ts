@@ -179,7 +179,9 @@ function checkpoint(result: ShardResult, partitions: Iterable<number>): void {
     if (slot?.pipeline == null) continue;
     const part = partOf(result, partition);
     part.covered = { ...slot.covered };
+    const started = performance.now();
     part.checkpoint = snapshotOf(slot as PartitionSlot & { pipeline: PartitionPipeline });
+    part.checkpointMs = performance.now() - started;
     slot.checkpointed = true;
   }
 }

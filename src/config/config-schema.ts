@@ -136,7 +136,13 @@ export const configSchema = z
       .strictObject({
         intervalMs: int(100, 3_600_000)
           .default(10_000)
-          .describe('Wall-clock time between two state checkpoints of a partition (written in the transaction of its alerts); also written when a partition is revoked and at shutdown.'),
+          .describe('Wall-clock time between two state checkpoints of a partition (written in the transaction of its alerts); also written when a partition is revoked and at shutdown. A minimum: see maxShardShare.'),
+        maxShardShare: z
+          .number()
+          .gt(0)
+          .max(1)
+          .default(0.05)
+          .describe("Largest share of a shard's time spent on checkpoints: when its partitions' snapshots (measured) would take more at intervalMs, their interval is stretched to fit. 1 = never stretch."),
       })
       .prefault({})
       .describe('State checkpoints to the compacted checkpoint topic (restart and rebalance resume from them).'),

@@ -45,6 +45,8 @@ export interface DriftwatchConfig {
   checkpoint: {
     /** Wall-clock time between two checkpoints of a partition; also written on revocation and shutdown. */
     intervalMs: number;
+    /** Largest share of a shard's time spent on checkpoints; the interval stretches to fit (a minimum otherwise). */
+    maxShardShare: number;
   };
   /** Input limits (issue 5 §4): a record over one is rejected with DRIFTWATCH_LIMIT_EXCEEDED; hits are counted. */
   limits: {

@@ -48,8 +48,11 @@ export interface IngestHandlers {
    * an answer without outputs, once its offsets are queued for the next commit (its counters).
    */
   onCommitted?(part: PartitionResult): void;
-  /** A checkpoint was committed: its size in bytes. */
-  onCheckpoint?(partition: number, bytes: number): void;
+  /**
+   * A checkpoint was committed: its size, the shard time it took, and the interval its shard's
+   * partitions are checkpointed at from now on (see checkpointIntervalMs).
+   */
+  onCheckpoint?(partition: number, checkpoint: { bytes: number; ms: number; shard: number; intervalMs: number }): void;
   /** Consumer lag of a topic-partition, as kafkajs computed it for the last batch. */
   onLag?(topic: string, partition: number, lag: number): void;
   /** The member joined the group with these partition indexes. */
@@ -85,6 +88,12 @@ interface Owned {
   commitTimer: NodeJS.Timeout | null;
   /** Set once the partition left this member (revoked, fenced): its results are no longer committed. */
   gone: boolean;
+  /**
+   * Shard time its latest checkpoint took, which paces its shard's checkpoints; null until the
+   * first one is answered (none is asked for meanwhile: a partition not restored from a checkpoint
+   * gets one from its shard with its first records, and its cost is what sets the pace).
+   */
+  checkpointMs: number | null;
 }
 
 export class IngestConsumer {
@@ -274,7 +283,7 @@ export class IngestConsumer {
       const shard = this.pool.shardOf(partition);
       const handedOver = performance.now();
       // The first checkpoint after a take-over is the shard's to add (shard-worker.ts, `checkpointed`).
-      const checkpoint = Date.now() - owned.tx.lastCheckpointAt >= this.config.checkpoint.intervalMs;
+      const checkpoint = owned.checkpointMs !== null && Date.now() - owned.tx.lastCheckpointAt >= this.checkpointIntervalMs(shard);
       if (checkpoint) owned.tx.lastCheckpointAt = Date.now();
       const result = this.pool.send(shard, { type: 'push', buffers, checkpoint }, buffers);
       void result.then(
@@ -296,6 +305,20 @@ export class IngestConsumer {
       void this.chains[shard]!.then(() => this.roundDone(shard));
       if (this.inFlight[shard]! >= this.maxInFlight) this.setPaused(shard, true);
     }
+  }
+
+  /**
+   * Time between two checkpoints of each partition of `shard`. A checkpoint is a partition's whole
+   * state, so its cost grows with the series it tracks (about 0.33 ms of shard time per series,
+   * docs/operations.md): at 13,000 series, checkpoints every 10 s took ~40% of a shard. The
+   * configured interval is therefore a minimum, stretched so that the shard's partitions, at their
+   * latest measured cost, spend at most `checkpoint.maxShardShare` of its time on checkpoints. A
+   * longer interval costs only a longer re-read after a take-over (from checkpoint to committed offsets).
+   */
+  private checkpointIntervalMs(shard: number): number {
+    let costMs = 0;
+    for (const [partition, owned] of this.owned) if (this.pool.shardOf(partition) === shard) costMs += owned.checkpointMs ?? 0;
+    return Math.max(this.config.checkpoint.intervalMs, costMs / this.config.checkpoint.maxShardShare);
   }
 
   /**
@@ -389,7 +412,11 @@ export class IngestConsumer {
         covered,
         ...(part.checkpoint ? { checkpoint: new Uint8Array(part.checkpoint) } : {}),
       });
-      if (part.checkpoint) this.handlers.onCheckpoint?.(part.partition, part.checkpoint.byteLength);
+      if (part.checkpoint) {
+        owned.checkpointMs = part.checkpointMs ?? 0;
+        const shard = this.pool.shardOf(part.partition);
+        this.handlers.onCheckpoint?.(part.partition, { bytes: part.checkpoint.byteLength, ms: owned.checkpointMs, shard, intervalMs: this.checkpointIntervalMs(shard) });
+      }
       this.handlers.onCommitted?.(part);
     } catch (e) {
       this.partitionLost(part.partition, e);
@@ -573,7 +600,7 @@ export class IngestConsumer {
     const previous = this.owned.get(r.partition);
     if (previous?.commitTimer) clearTimeout(previous.commitTimer);
     void previous?.tx.close();
-    this.owned.set(r.partition, { tx: r.tx, floor: r.committed, pendingCovered: null, commitTimer: null, gone: false });
+    this.owned.set(r.partition, { tx: r.tx, floor: r.committed, pendingCovered: null, commitTimer: null, gone: false, checkpointMs: r.restoreMs });
     for (const [topic, offset] of Object.entries(r.resume)) {
       if (!(this.assignment[topic] ?? []).includes(r.partition)) continue;
       this.dispatched.set(tpKey(topic, r.partition), offset - 1);

@@ -31,6 +31,8 @@ export interface RecoveredPartition {
   committed: Record<string, number>;
   /** True when the state came from a checkpoint (no start gate then). */
   restored: boolean;
+  /** Shard time the restore took (null: not restored), the first estimate of what a checkpoint of it costs. */
+  restoreMs: number | null;
   /** Source topics with records at or after `resume` (the start gate waits for their first batches). */
   backlog: string[];
 }
@@ -102,6 +104,7 @@ export async function recoverPartitions(ctx: RecoveryContext, partitions: readon
     const pointer = pointers.get(partition);
     const payload = payloads.get(partition);
     let restored = false;
+    let restoreMs: number | null = null;
     if (pointer !== undefined && payload !== undefined) {
       const answer = await ctx.pool.send(ctx.pool.shardOf(partition), {
         type: 'restore',
@@ -110,6 +113,7 @@ export async function recoverPartitions(ctx: RecoveryContext, partitions: readon
       const outcome = answer.parts.find((p) => p.partition === partition)?.restored;
       if (outcome?.ok) {
         restored = true;
+        restoreMs = outcome.ms;
         tx.pointer = pointer;
         ctx.logger.info({ partition, bytes: outcome.bytes, restoreMs: Math.round(outcome.ms), covered: pointer.covered, committed: c }, 'partition state restored from its checkpoint');
       } else {
@@ -126,7 +130,7 @@ export async function recoverPartitions(ctx: RecoveryContext, partitions: readon
       resume[topic] = Math.max(from, low);
       if (high > resume[topic]) backlog.push(topic);
     }
-    recovered.push({ partition, tx, resume, committed: c, restored, backlog });
+    recovered.push({ partition, tx, resume, committed: c, restored, restoreMs, backlog });
   }
   ctx.logger.info({ partitions, ms: Date.now() - started, restored: recovered.filter((r) => r.restored).map((r) => r.partition) }, 'partitions taken over');
   return recovered;

@@ -120,6 +120,20 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  readonly checkpointSeconds = new Histogram({
+    name: 'driftwatch_checkpoint_seconds',
+    help: 'Shard worker time a committed partition checkpoint took (serialise and compress).',
+    buckets: [0.001, 0.01, 0.1, 0.5, 1, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly checkpointInterval = new Gauge({
+    name: 'driftwatch_checkpoint_interval_seconds',
+    help: "Time between two checkpoints of each partition of a shard: checkpoint.intervalMs, stretched so that checkpoints take at most checkpoint.maxShardShare of the shard's time.",
+    labelNames: ['shard'] as const,
+    registers: [this.registry],
+  });
+
   readonly partitionsTakenOver = new Counter({
     name: 'driftwatch_partitions_taken_over_total',
     help: 'Partition indexes taken over (assignment, shard crash, fencing), by whether their state came from a checkpoint.',

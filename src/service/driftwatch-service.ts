@@ -153,7 +153,11 @@ class DriftwatchService extends EventEmitter implements ServiceHandle {
       this.options.encodeAlert ?? alertEncoderFor(config),
       {
         onCommitted: (part) => this.committed(part),
-        onCheckpoint: (_partition, bytes) => this.metrics.checkpointBytes.observe(bytes),
+        onCheckpoint: (_partition, { bytes, ms, shard, intervalMs }) => {
+          this.metrics.checkpointBytes.observe(bytes);
+          this.metrics.checkpointSeconds.observe(ms / 1000);
+          this.metrics.checkpointInterval.set({ shard: String(shard) }, intervalMs / 1000);
+        },
         onRecovered: (partitions, restored) => {
           this.metrics.partitionsTakenOver.inc({ from: 'checkpoint' }, restored);
           this.metrics.partitionsTakenOver.inc({ from: 'empty' }, partitions.length - restored);

@@ -85,6 +85,8 @@ export interface PartitionResult {
   covered: Record<string, number>;
   /** gzip'd JSON snapshot of the pipeline after the request (push with `checkpoint`, `checkpoint`). */
   checkpoint?: ArrayBuffer;
+  /** Worker time the snapshot took (serialising and compressing), which paces the next one. */
+  checkpointMs?: number;
   /**
    * After a push: events waiting in the merge, and the role whose topic-partition the consumer
    * should not fetch for now (null: fetch all), see src/shards/fetch-alignment.ts.

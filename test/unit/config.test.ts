@@ -52,7 +52,7 @@ describe('defaults', () => {
     expect(c.reference).toEqual({ mode: 'first-n', size: 5000 });
     expect(c.detection).toEqual({ alpha: 0.01, minKsStatistic: 0.07, minRateChange: 0.02, minJensenShannon: 0.05, persistence: 2 });
     expect(c.slices).toEqual({ maxValuesPerField: 20, maxValuesPerModel: 100 });
-    expect(c.checkpoint).toEqual({ intervalMs: 10000 });
+    expect(c.checkpoint).toEqual({ intervalMs: 10000, maxShardShare: 0.05 });
     expect(c.kafka.commitIntervalMs).toBe(1000);
     expect(c.kafka.sessionTimeoutMs).toBe(30000);
     expect(c.limits.maxMessageBytes).toBe(1024 * 1024);
@@ -232,6 +232,7 @@ describe('errors', () => {
     expect(failure({ env: { DRIFTWATCH_WINDOWS_SIZE: 'lots' } }).message).toContain('windows.size: expected integer ≥ 1, got "lots"');
     expect(failure({ flags: { set: ['ops.port=70000'] } }).message).toContain('ops.port: expected integer ≥ 0 and ≤ 65535, got 70000 [from flag --set ops.port]');
     expect(failure({ flags: { brokers: 'a:9092,nohost' } }).message).toContain('kafka.brokers[1]: expected string (host:port), got "nohost"');
+    expect(failure({ env: { DRIFTWATCH_CHECKPOINT_MAX_SHARD_SHARE: '0' } }).message).toContain('checkpoint.maxShardShare: expected number > 0 and ≤ 1, got 0');
   });
 
   it('rejects unknown keys (typos) with a suggestion, in the file, env, flags and overrides', () => {

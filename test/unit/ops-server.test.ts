@@ -47,6 +47,8 @@ const METRIC_NAMES = [
   'driftwatch_merge_buffered_events',
   'driftwatch_limit_hits_total',
   'driftwatch_checkpoint_bytes',
+  'driftwatch_checkpoint_seconds',
+  'driftwatch_checkpoint_interval_seconds',
   'driftwatch_partitions_taken_over_total',
 ];
 
