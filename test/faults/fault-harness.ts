@@ -105,7 +105,7 @@ export async function prepareStream(admin: Admin, o: FaultStreamOptions): Promis
     log: { level: (process.env.DRIFTWATCH_TEST_FAULT_LOG ?? 'warn') as DriftwatchConfig['log']['level'] },
     shutdownTimeoutMs: 60_000,
     features: simFeatures,
-    checkpoint: { intervalMs: 2000 },
+    checkpoint: { intervalMs: 2000, maxShardShare: 1 },
     ops: { port: await freeLoopbackPort() },
     ...rest,
     kafka: {
