@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { DriftwatchError, isDriftwatchError } from '../../detectors/errors';
 import { optionsTable } from '../../src/config/config-docs';
 import { configOptions, envVarFor } from '../../src/config/config-options';
@@ -81,6 +82,22 @@ describe('defaults', () => {
 
   it('are the same in the example config file', () => {
     expect(loadConfig({ file: join(root, 'driftwatch.example.yaml'), env: {} })).toEqual(defaultConfig());
+  });
+
+  it('are all in the example config file: set to their default, or commented out when absent by default', () => {
+    const text = readFileSync(join(root, 'driftwatch.example.yaml'), 'utf8');
+    // Uncommenting `# key: value` lines (lower-case keys: prose comments start upper-case) gives the
+    // file with every option shown; comment indentation after "# " is the key's own nesting.
+    const shown = parseYaml(text.replace(/^(\s*)# ?(\s*[a-z]\w*:(?: .*)?)$/gm, '$1$2')) as Record<string, unknown>;
+    const has = (path: string): boolean => {
+      let at: unknown = shown;
+      for (const key of path.split('.')) {
+        if (at === null || typeof at !== 'object' || !(key in at)) return false;
+        at = (at as Record<string, unknown>)[key];
+      }
+      return true;
+    };
+    expect(configOptions().map((o) => o.path).filter((path) => !has(path))).toEqual([]);
   });
 });
 
