@@ -93,6 +93,8 @@ export interface LiveRunOptions {
   prefix?: string;
   /** Keep the alert topic's raw messages and do not parse them as JSON. */
   keepRaw?: boolean;
+  /** Produce the records while the service runs, `chunk` at a time with `pauseMs` between (default: all before it starts). */
+  live?: { chunk: number; pauseMs: number };
   /** Runs once the service has committed the whole input, before it is stopped. */
   beforeStop?: (service: ServiceHandle, topics: TestTopics) => Promise<void>;
 }
@@ -102,10 +104,17 @@ export async function liveRun(o: LiveRunOptions): Promise<LiveRun> {
   await createSourceTopics(o.admin, topics, o.partitions);
   const config = testServiceConfig(topics, { features: simFeatures, ...o.overrides });
   const routed = route(o.records, topics, o.partitions, o.format ?? 'json');
-  await produceRouted(o.producer, routed);
+  if (o.live === undefined) await produceRouted(o.producer, routed);
   const started = Date.now();
   const service = await startService(config, { logger: testLogger(), ...o.service });
   try {
+    if (o.live !== undefined) {
+      const { chunk, pauseMs } = o.live;
+      for (let i = 0; i < routed.length; i += chunk) {
+        await produceRouted(o.producer, routed.slice(i, i + chunk));
+        await new Promise((r) => setTimeout(r, pauseMs));
+      }
+    }
     await waitCaughtUp(o.admin, config);
     await o.beforeStop?.(service, topics);
   } finally {

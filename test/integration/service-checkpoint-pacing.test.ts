@@ -1,16 +1,14 @@
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { DriftAlert } from '../../src/alerts/alert-types';
-import { startService, type ServiceHandle } from '../../src/service/driftwatch-service';
+import type { ServiceHandle } from '../../src/service/driftwatch-service';
 import { SpeechTraffic } from '../../src/simulate/speech-traffic';
 import { useKafkaClients } from '../harness/env';
-import { alertsOf, createSourceTopics, readTopic, testLogger, testServiceConfig, uniqueTopics } from './runtime-fixtures';
-import { byId, normalised, produceRouted, route, simFeatures, waitCaughtUp } from './runtime-scenario';
+import { byId, liveRun, normalised } from './runtime-scenario';
 
 jest.setTimeout(170_000);
 
 const PARTITIONS = 2;
 const INTERVAL_MS = 100;
-const CHUNK = 5000;
 
 /** Checkpoints committed so far, and each shard's current checkpoint interval in seconds. */
 interface Checkpoints {
@@ -53,25 +51,16 @@ describe('checkpoint pacing (real broker)', () => {
     }).take(60_000);
     // Produced while the service runs, in chunks over ~3 s, so that it pushes every fetch round.
     const run = async (maxShardShare: number): Promise<PacedRun> => {
-      const topics = uniqueTopics('pacing');
-      await createSourceTopics(admin, topics, PARTITIONS);
-      const config = testServiceConfig(topics, { features: simFeatures, checkpoint: { intervalMs: INTERVAL_MS, maxShardShare } });
-      const routed = route(records, topics, PARTITIONS);
-      const service = await startService(config, { logger: testLogger() });
-      let before: Checkpoints;
-      try {
-        for (let i = 0; i < routed.length; i += CHUNK) {
-          await produceRouted(producer, routed.slice(i, i + CHUNK));
-          await new Promise((r) => setTimeout(r, 250));
-        }
-        await waitCaughtUp(admin, config);
+      let before: Checkpoints = { count: 0, intervalS: [] };
+      const live = await liveRun({
+        kafka, admin, producer, records, partitions: PARTITIONS, prefix: 'pacing',
+        overrides: { checkpoint: { intervalMs: INTERVAL_MS, maxShardShare } },
+        live: { chunk: 5000, pauseMs: 250 },
         // Counted before stop(): stopping checkpoints every partition once more, whatever the pace.
-        before = await checkpointsOf(service);
-      } finally {
-        await service.stop();
-      }
-      const alerts = alertsOf(await readTopic(kafka, admin, topics.alerts)).map((a) => normalised(a, topics));
-      return { before, alerts: alerts.sort((a, b) => byId(a as DriftAlert, b as DriftAlert)), service };
+        beforeStop: async (service) => void (before = await checkpointsOf(service)),
+      });
+      const alerts = live.alerts.map((a) => normalised(a, live.topics)).sort((a, b) => byId(a as DriftAlert, b as DriftAlert));
+      return { before, alerts, service: live.service };
     };
 
     const unpaced = await run(1);
