@@ -180,8 +180,8 @@ function checkpoint(result: ShardResult, partitions: Iterable<number>): void {
     const part = partOf(result, partition);
     part.covered = { ...slot.covered };
     const started = performance.now();
-    part.checkpoint = snapshotOf(slot as PartitionSlot & { pipeline: PartitionPipeline });
-    part.checkpointMs = performance.now() - started;
+    const bytes = snapshotOf(slot as PartitionSlot & { pipeline: PartitionPipeline });
+    part.checkpoint = { bytes, ms: performance.now() - started };
     slot.checkpointed = true;
   }
 }
@@ -286,7 +286,7 @@ port.on('message', (request: ShardRequest) => {
   try {
     const result = handle(request);
     result.durationMs = performance.now() - started;
-    for (const part of result.parts) if (part.checkpoint) transfer.push(part.checkpoint);
+    for (const part of result.parts) if (part.checkpoint) transfer.push(part.checkpoint.bytes);
     response = { type: 'result', id: request.id, result };
   } catch (e) {
     const error = e as { code?: unknown; message?: unknown; stack?: unknown };

@@ -410,12 +410,12 @@ export class IngestConsumer {
         dlq: part.dlq,
         retrain: part.retrain,
         covered,
-        ...(part.checkpoint ? { checkpoint: new Uint8Array(part.checkpoint) } : {}),
+        ...(part.checkpoint ? { checkpoint: new Uint8Array(part.checkpoint.bytes) } : {}),
       });
       if (part.checkpoint) {
-        owned.checkpointMs = part.checkpointMs ?? 0;
+        owned.checkpointMs = part.checkpoint.ms;
         const shard = this.pool.shardOf(part.partition);
-        this.handlers.onCheckpoint?.(part.partition, { bytes: part.checkpoint.byteLength, ms: owned.checkpointMs, shard, intervalMs: this.checkpointIntervalMs(shard) });
+        this.handlers.onCheckpoint?.(part.partition, { bytes: part.checkpoint.bytes.byteLength, ms: part.checkpoint.ms, shard, intervalMs: this.checkpointIntervalMs(shard) });
       }
       this.handlers.onCommitted?.(part);
     } catch (e) {

@@ -83,10 +83,11 @@ export interface PartitionResult {
    * of a start gate are not taken in yet): what may be committed with these outputs.
    */
   covered: Record<string, number>;
-  /** gzip'd JSON snapshot of the pipeline after the request (push with `checkpoint`, `checkpoint`). */
-  checkpoint?: ArrayBuffer;
-  /** Worker time the snapshot took (serialising and compressing), which paces the next one. */
-  checkpointMs?: number;
+  /**
+   * Snapshot of the pipeline after the request (push with `checkpoint`, `checkpoint`): gzip'd JSON,
+   * and the worker time it took (serialising and compressing), which paces the next one.
+   */
+  checkpoint?: { bytes: ArrayBuffer; ms: number };
   /**
    * After a push: events waiting in the merge, and the role whose topic-partition the consumer
    * should not fetch for now (null: fetch all), see src/shards/fetch-alignment.ts.
